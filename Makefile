@@ -1,0 +1,73 @@
+# vtundfix — keeps vtund layer-2 tunnels alive.
+#
+#   make            build build/vtundfix and build/vtundctl
+#   make check      install dependencies, build, run every test
+#   make install    install (DESTDIR, PREFIX honoured)
+
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := libnl-route-3.0 libnl-3.0 libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
+              $(PKG_CFLAGS) -Isrc $(CFLAGS)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+
+# Every src/*.c except the program entry points forms the library.
+MAINS   := src/vtundfix.c src/vtundctl.c
+LIBSRC  := $(filter-out $(MAINS),$(sort $(wildcard src/*.c)))
+UNITSRC := $(sort $(wildcard tests/unit/test_*.c))
+LABSRC  := $(sort $(wildcard tests/lab/t_*.c))
+
+OBJ     := $(LIBSRC:src/%.c=build/obj/%.o)
+SANOBJ  := $(LIBSRC:src/%.c=build/san/obj/%.o)
+UNITBIN := $(UNITSRC:tests/unit/%.c=build/san/%)
+LABBIN  := $(LABSRC:tests/lab/%.c=build/san/%)
+
+.PHONY: all check deps unit lab vm clean install uninstall
+all: build/vtundfix build/vtundctl
+
+build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+build/san/obj/%.o: src/%.c $(wildcard src/*.h) | build/san/obj
+	$(CC) $(ALL_CFLAGS) $(SAN) -c -o $@ $<
+
+build/libvtundfix.a: $(OBJ)
+	ar rcs $@ $^
+build/san/libvtundfix.a: $(SANOBJ)
+	ar rcs $@ $^
+
+build/%: src/%.c build/libvtundfix.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libvtundfix.a $(PKG_LIBS)
+
+# Sanitized programs: the daemon and control tool the lab tests run,
+# the unit tests and the lab test programs.
+build/san/vtundfix build/san/vtundctl: build/san/%: src/%.c build/san/libvtundfix.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
+build/san/test_%: tests/unit/test_%.c tests/unit/unit.h build/san/libvtundfix.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
+build/san/t_%: tests/lab/t_%.c tests/unit/unit.h build/san/libvtundfix.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
+
+build/obj build/san/obj:
+	mkdir -p $@
+
+deps:
+	@./scripts/deps.sh
+
+check: deps
+	$(MAKE) all build/san/vtundfix build/san/vtundctl $(UNITBIN) $(LABBIN)
+	./tests/run.sh
+
+unit: $(UNITBIN)
+	./tests/run.sh unit
+
+clean:
+	rm -rf build
