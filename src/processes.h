@@ -1,0 +1,69 @@
+/*
+ * processes: find vtund processes by their titles in /proc, start and kill
+ * them, and watch them for exit.
+ *
+ * vtund 3.0.4 sets titles such as (SPEC §4)
+ *	vtund[s]: waiting for connections on port 5000	listener
+ *	vtund[s]: SESSION ether tap0			server session
+ *	vtund[c]: SESSION connecting to ADDR		client, connecting
+ *	vtund[c]: SESSION ether tap0			client, connected
+ *	vtund[?]: SESSION closing / running down commands
+ * Only live processes (not zombies) in the caller's own network namespace
+ * count.  Session names match exactly: "lcsr" is not "lcsr2".
+ */
+#ifndef VTUNDFIX_PROCESSES_H
+#define VTUNDFIX_PROCESSES_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+enum vtund_kind {
+	VTUND_LISTENER,
+	VTUND_SERVER_SESSION,
+	VTUND_CLIENT_CONNECTING,
+	VTUND_CLIENT_CONNECTED,
+	VTUND_CLOSING,			/* closing or running down commands */
+};
+
+struct vtund_proc {
+	pid_t	 pid;
+	enum vtund_kind kind;
+	int	 client;		/* title says vtund[c] */
+	char	 session[SESSION_MAX];	/* "" for the listener */
+	char	 device[IFNAMSIZ];	/* "tap0" when connected */
+	unsigned long long start_time;	/* /proc/PID/stat field 22 */
+};
+
+/*
+ * Every vtund process in this network namespace; up to MAX are stored in
+ * OUT.  Returns how many were found (may exceed MAX), or -1 (errno).
+ */
+int	 procs_scan(struct vtund_proc *out, size_t max);
+
+/*
+ * Only the processes of SESSION (exact match) on the client or server side,
+ * in the same form.
+ */
+int	 procs_find_session(const char *session, int client,
+	    struct vtund_proc *out, size_t max);
+/* The listener(s), in the same form. */
+int	 procs_find_listener(struct vtund_proc *out, size_t max);
+
+/* Parse one title; 0 and *P filled if it is a vtund title, else -1. */
+int	 procs_parse_title(const char *title, struct vtund_proc *p);
+
+/*
+ * Send SIG to P if it is still the same process (pid and start time), so a
+ * reused pid is never hit.  0, or -1 with errno (ESRCH when gone).
+ */
+int	 procs_signal(const struct vtund_proc *p, int sig);
+
+/* A pidfd for PID that becomes readable when it exits; -1 on error. */
+int	 procs_watch(pid_t pid);
+
+const char *procs_kind_name(enum vtund_kind kind);
+
+#endif
