@@ -30,8 +30,9 @@ struct links;				/* a request socket and its state */
 struct links	*links_open(void);
 void		 links_close(struct links *);
 
-/* Fill *INFO for NAME: 0, or -NLE_OBJ_NOTFOUND when it does not exist. */
+/* Fill *INFO for NAME: 0, or LINKS_NOTFOUND when it does not exist. */
 int	 links_get(struct links *, const char *name, struct link_info *info);
+extern const int LINKS_NOTFOUND;	/* -NLE_OBJ_NOTFOUND */
 
 int	 links_set_up(struct links *, const char *name);
 int	 links_set_down(struct links *, const char *name);
