@@ -1,0 +1,122 @@
+/*
+ * check 1 (client): the vtund client of the session runs, exactly once.
+ *
+ * No client: start `VTUND -f VTUND_CONF SESSION SERVER`.  Several clients
+ * fight for the session forever under `multi killold` (seed): keep the one
+ * that is connected (the oldest, if several are) and kill the others.  A
+ * client that is still connecting is already retrying: it is left alone.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <limits.h>
+#include <string.h>
+
+#include "checks.h"
+#include "exec.h"
+#include "log.h"
+#include "processes.h"
+
+#define MAX_CLIENTS	16
+#define START_SETTLE_MS	300
+#define KILL_SETTLE_MS	200
+
+static enum check_result
+start_client(struct tapcheck *tc)
+{
+	const struct config *c = tc->conf;
+	char *argv[] = { (char *)c->vtund, "-f", (char *)c->vtund_conf,
+	    (char *)tc->tap->session, (char *)c->server, NULL };
+	char fault[128], action[PATH_MAX + 400];
+	pid_t pid;
+
+	snprintf(fault, sizeof(fault), "no vtund client for session %s",
+	    tc->tap->session);
+	if (!repair_allowed(tc, CHK_CLIENT)) {
+		check_fault(tc, CHK_CLIENT, fault);
+		return CR_FAULT;
+	}
+	pid = exec_spawn(argv);
+	if (pid == -1)
+		snprintf(action, sizeof(action), "starting %s: %s", c->vtund,
+		    strerror(errno));
+	else
+		snprintf(action, sizeof(action), "started %s %s %s",
+		    c->vtund, tc->tap->session, c->server);
+	repair_done(tc, CHK_CLIENT, fault, action, pid != -1, START_SETTLE_MS);
+	return CR_REPAIRED;
+}
+
+/* The client to keep: connected before connecting, older before newer. */
+static int
+better(const struct vtund_proc *a, const struct vtund_proc *b)
+{
+	int ca = a->kind == VTUND_CLIENT_CONNECTED;
+	int cb = b->kind == VTUND_CLIENT_CONNECTED;
+
+	if (ca != cb)
+		return ca;
+	return a->start_time < b->start_time;
+}
+
+static enum check_result
+kill_duplicates(struct tapcheck *tc, struct vtund_proc *p, int n)
+{
+	char fault[128], action[160];
+	size_t len;
+	int i, keep = 0, killed = 0;
+
+	for (i = 1; i < n; i++)
+		if (better(&p[i], &p[keep]))
+			keep = i;
+	snprintf(fault, sizeof(fault), "%d vtund clients for session %s", n,
+	    tc->tap->session);
+	if (!repair_allowed(tc, CHK_CLIENT)) {
+		check_fault(tc, CHK_CLIENT, fault);
+		return CR_FAULT;
+	}
+	snprintf(action, sizeof(action), "kept pid %d, killed", (int)p[keep].pid);
+	for (i = 0; i < n; i++) {
+		if (i == keep || procs_signal(&p[i], SIGTERM) == -1)
+			continue;
+		killed++;
+		len = strlen(action);
+		snprintf(action + len, sizeof(action) - len, " %d",
+		    (int)p[i].pid);
+	}
+	repair_done(tc, CHK_CLIENT, fault, action, killed == n - 1,
+	    KILL_SETTLE_MS);
+	tc->watched_pid = p[keep].pid;
+	return CR_REPAIRED;
+}
+
+enum check_result
+check_client(struct tapcheck *tc)
+{
+	struct vtund_proc p[MAX_CLIENTS], live[MAX_CLIENTS];
+	int i, n, nlive = 0, closing = 0;
+
+	n = procs_find_session(tc->tap->session, 1, p, MAX_CLIENTS);
+	if (n == -1) {
+		log_warn("client: cannot scan /proc");
+		return CR_OK;
+	}
+	for (i = 0; i < n && i < MAX_CLIENTS; i++) {
+		if (p[i].kind == VTUND_CLOSING)
+			closing++;
+		else
+			live[nlive++] = p[i];
+	}
+	if (nlive == 0 && closing > 0) {
+		/* It is going down; see what remains in a moment. */
+		tc->settle_ms = KILL_SETTLE_MS;
+		return CR_WAIT;
+	}
+	if (nlive == 0)
+		return start_client(tc);
+	if (nlive > 1)
+		return kill_duplicates(tc, live, nlive);
+	tc->watched_pid = live[0].pid;
+	tc->client_connecting = live[0].kind == VTUND_CLIENT_CONNECTING;
+	return CR_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * check 7 (server): the vtund listener runs; if not, run LISTENER_START.
+ *
+ * There is one listener for all sessions, but every worker checks it (seed).
+ * So that two workers never start two listeners, the start happens under a
+ * lock (DATA_DIR/.listener.lock) and not again within LISTENER_GRACE_S of
+ * the last start, whose time the lock file keeps.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "exec.h"
+#include "log.h"
+#include "processes.h"
+
+#define LISTENER_GRACE_S	2
+#define START_SETTLE_MS		300
+
+static int
+listener_running(struct tapcheck *tc)
+{
+	struct vtund_proc p[4];
+	int n;
+
+	n = procs_find_listener(p, 4);
+	if (n > 0)
+		tc->watched_pid = p[0].pid;
+	return n > 0;
+}
+
+/* Start the listener unless another worker just did; 1 if started. */
+static int
+start_listener(struct tapcheck *tc, char *action, size_t len)
+{
+	char lock[PATH_MAX + 16];
+	struct stat st;
+	pid_t pid = 0;
+	int fd;
+
+	snprintf(lock, sizeof(lock), "%s.listener.lock", tc->conf->data_dir);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 ||
+	    flock(fd, LOCK_EX) == -1) {
+		snprintf(action, len, "%s: %s", lock, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!listener_running(tc) && (fstat(fd, &st) == -1 ||
+	    time(NULL) - st.st_mtime >= LISTENER_GRACE_S)) {
+		pid = exec_spawn(tc->conf->listener_start.argv);
+		futimens(fd, NULL);
+	}
+	close(fd);
+	if (pid == -1)
+		snprintf(action, len, "running %s: %s",
+		    tc->conf->listener_start.argv[0], strerror(errno));
+	else
+		snprintf(action, len, "ran %s", tc->conf->listener_start.argv[0]);
+	return pid > 0 ? 1 : pid;
+}
+
+enum check_result
+check_listener(struct tapcheck *tc)
+{
+	char action[PATH_MAX + 64];
+	int r;
+
+	if (listener_running(tc))
+		return CR_OK;
+	if (!repair_allowed(tc, CHK_LISTENER)) {
+		check_fault(tc, CHK_LISTENER, "no vtund listener");
+		return CR_FAULT;
+	}
+	r = start_listener(tc, action, sizeof(action));
+	if (r == 0) {
+		/* Another worker started it a moment ago. */
+		tc->settle_ms = START_SETTLE_MS;
+		return CR_WAIT;
+	}
+	repair_done(tc, CHK_LISTENER, "no vtund listener", action, r == 1,
+	    START_SETTLE_MS);
+	return CR_REPAIRED;
+}

@@ -1,0 +1,158 @@
+/*
+ * checks: run the seven checks of one tap in the seed's order, keep each
+ * check's state in the data file and pace the repairs.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks.h"
+#include "event.h"
+#include "log.h"
+
+#define BACKOFF_FIRST_MS	500
+#define BACKOFF_MAX_MS		60000
+
+typedef enum check_result (*check_fn)(struct tapcheck *);
+
+struct check_def {
+	enum check_id	 id;
+	check_fn	 fn;
+	enum switch_id	 sw;		/* the switch that turns it off */
+	int		 client, server;/* runs on which end */
+};
+
+static const struct check_def check_order[CHK_MAX] = {
+	{ CHK_CLIENT,	check_client,	SW_TAP,		1, 0 },
+	{ CHK_UPLINK,	check_uplink,	SW_VLAN,	1, 1 },
+	{ CHK_BRIDGE,	check_bridge,	SW_BRIDGE,	1, 1 },
+	{ CHK_TAP,	check_tap,	SW_TAP,		1, 1 },
+	{ CHK_TUNNEL,	check_tunnel,	SW_TAP,		1, 1 },
+	{ CHK_FORWARD,	check_forward,	SW_BRIDGE,	1, 1 },
+	{ CHK_LISTENER,	check_listener,	SW_LISTENER,	0, 1 },
+};
+
+static void
+set_state(struct tapcheck *tc, enum check_id c, enum check_state s)
+{
+	if (tc->df.state[c] == s)
+		return;
+	tc->df.state[c] = s;
+	tc->df.since[c] = time(NULL);
+	tc->df_dirty = 1;
+}
+
+static uint64_t
+backoff_delay(unsigned failures)
+{
+	uint64_t d = BACKOFF_FIRST_MS;
+
+	if (failures <= 1)
+		return 0;
+	while (--failures > 1 && d < BACKOFF_MAX_MS)
+		d *= 2;
+	return d < BACKOFF_MAX_MS ? d : BACKOFF_MAX_MS;
+}
+
+int
+repair_allowed(struct tapcheck *tc, enum check_id c)
+{
+	struct backoff *b = &tc->backoff[c];
+	uint64_t now = ev_now_ms();
+
+	if (now >= b->not_before)
+		return 1;
+	if (tc->settle_ms == 0 || b->not_before - now < tc->settle_ms)
+		tc->settle_ms = b->not_before - now;
+	return 0;
+}
+
+void
+repair_done(struct tapcheck *tc, enum check_id c, const char *fault,
+    const char *action, int ok, uint64_t settle_ms)
+{
+	struct backoff *b = &tc->backoff[c];
+	uint64_t delay;
+
+	b->failures++;
+	delay = backoff_delay(b->failures);
+	b->not_before = ev_now_ms() + delay;
+	log_info("%s: %s; %s: %s", check_name(c), fault, action,
+	    ok ? "ok" : "failed");
+	if (delay > 0)
+		log_info("%s: %u repairs in a row did not last, next one "
+		    "not before %.1f s", check_name(c), b->failures,
+		    delay / 1000.0);
+	set_state(tc, c, CS_FAULT);
+	tc->df.fault_time = tc->df.repair_time = time(NULL);
+	snprintf(tc->df.fault, sizeof(tc->df.fault), "%s: %s",
+	    check_name(c), fault);
+	snprintf(tc->df.repair, sizeof(tc->df.repair), "%s: %s: %s",
+	    check_name(c), action, ok ? "ok" : "failed");
+	tc->df.repairs[c]++;
+	tc->df_dirty = 1;
+	tc->settle_ms = settle_ms;
+}
+
+void
+check_fault(struct tapcheck *tc, enum check_id c, const char *fault)
+{
+	char msg[sizeof(tc->df.fault)];
+
+	snprintf(msg, sizeof(msg), "%s: %s", check_name(c), fault);
+	if (tc->df.state[c] != CS_FAULT || strcmp(msg, tc->df.fault) != 0) {
+		log_info("%s: %s; not repaired", check_name(c), fault);
+		tc->df.fault_time = time(NULL);
+		snprintf(tc->df.fault, sizeof(tc->df.fault), "%s", msg);
+		tc->df_dirty = 1;
+	}
+	set_state(tc, c, CS_FAULT);
+}
+
+static int
+applies(const struct tapcheck *tc, const struct check_def *d)
+{
+	return tc->conf->machine == ROLE_CLIENT ? d->client : d->server;
+}
+
+static int
+switched_off(const struct tapcheck *tc, const struct check_def *d)
+{
+	return !tc->df.sw[SW_SERVICE] || !tc->df.sw[d->sw] ||
+	    tc->peer_service_off;
+}
+
+uint64_t
+checks_round(struct tapcheck *tc)
+{
+	const struct check_def *d;
+	enum check_result r;
+	int skip_forward = 0;
+
+	tc->settle_ms = 0;
+	for (d = check_order; d < check_order + CHK_MAX; d++) {
+		if (!applies(tc, d)) {
+			set_state(tc, d->id, CS_NA);
+			continue;
+		}
+		if (switched_off(tc, d)) {
+			set_state(tc, d->id, CS_OFF);
+			continue;
+		}
+		if (d->id == CHK_FORWARD && skip_forward)
+			continue;
+		r = d->fn(tc);
+		if (r == CR_OK) {
+			tc->backoff[d->id].failures = 0;
+			set_state(tc, d->id, CS_OK);
+			continue;
+		}
+		if (r == CR_SKIP) {
+			/* Server, no data flow: seed skips the bridge check. */
+			skip_forward = 1;
+			continue;
+		}
+		break;
+	}
+	return tc->settle_ms;
+}

@@ -1,0 +1,90 @@
+/*
+ * datafile: DATA_DIR/data_tapN, the seed's per-tap data file.
+ *
+ * Human-readable lines: the switches, the previous counters of the seed's
+ * liveness rule, each check's last state and the last fault and repair.
+ * `vtundfix on|off` and the tap's worker both change it, so every change is
+ * a locked read-modify-write (flock on DATA_DIR/.data_tapN.lock) and the
+ * file is replaced atomically (temp file + rename, mode 0640).  A corrupt
+ * file is reported and read as safe defaults (every switch on).
+ */
+#ifndef VTUNDFIX_DATAFILE_H
+#define VTUNDFIX_DATAFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum switch_id {
+	SW_SERVICE,
+	SW_VLAN,
+	SW_BRIDGE,
+	SW_TAP,
+	SW_LISTENER,
+	SW_MAX
+};
+
+/* The checks, in the seed's order (SPEC §4). */
+enum check_id {
+	CHK_CLIENT,		/* 1 client: vtund client process */
+	CHK_UPLINK,		/* 2 uplink / VLAN */
+	CHK_BRIDGE,		/* 3 bridge exists, up, has its ports */
+	CHK_TAP,		/* 4 tap exists and is up */
+	CHK_TUNNEL,		/* 5 data flows through the tunnel */
+	CHK_FORWARD,		/* 6 the bridge forwards */
+	CHK_LISTENER,		/* 7 server: vtund listener */
+	CHK_MAX
+};
+
+enum check_state {
+	CS_UNKNOWN,		/* not checked yet */
+	CS_OK,
+	CS_FAULT,		/* wrong, being repaired */
+	CS_OFF,			/* switched off */
+	CS_NA,			/* does not apply on this end */
+};
+
+struct counters {
+	uint64_t rx_packets, tx_packets;
+};
+
+struct datafile {
+	int		 sw[SW_MAX];		/* 1 on, 0 off */
+	int		 have_prev;
+	struct counters	 prev_local, prev_remote;
+	int		 prev_rounds;		/* rounds without flow */
+	enum check_state state[CHK_MAX];
+	time_t		 since[CHK_MAX];
+	time_t		 fault_time;
+	char		 fault[256];		/* "bridge: br0 does not exist" */
+	time_t		 repair_time;
+	char		 repair[256];		/* "bridge: created br0: ok" */
+	unsigned long	 repairs[CHK_MAX];	/* repairs done, by check */
+};
+
+void	 datafile_defaults(struct datafile *);
+/* DATA_DIR + "data_" + TAP into BUF; -1 if it does not fit. */
+int	 datafile_path(const char *data_dir, const char *tap, char *buf,
+	    size_t len);
+/*
+ * Read PATH.  A missing file gives the defaults and 0.  A corrupt one gives
+ * the defaults, 1, and "PATH:LINE: message" in ERR.  -1 on I/O errors (ERR).
+ */
+int	 datafile_read(const char *path, struct datafile *, char *err,
+	    size_t errlen);
+/* Atomically replace PATH; 0 or -1 (errno). */
+int	 datafile_write(const char *path, const struct datafile *);
+/*
+ * Locked read-modify-write: read PATH, call FN, write it back if FN returns
+ * non-zero.  Returns -1 on I/O errors (errno), else 0.
+ */
+int	 datafile_update(const char *path,
+	    int (*fn)(struct datafile *, void *), void *arg);
+
+const char *switch_name(enum switch_id);
+/* "service", "tap", "vlan", "bridge" or "br", "listener"; -1 if none. */
+int	 switch_parse(const char *word);
+const char *check_name(enum check_id);
+const char *check_state_name(enum check_state);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * worker: the event loop of one tap.
+ *
+ * Wakes up for: rtnetlink link events on its interfaces, the exit of the
+ * vtund process it watches (pidfd), changes of its data file (inotify: the
+ * switches), its supervisor's exit (pidfd), signals, and two timers — the
+ * periodic round and the settle re-check after a repair.
+ */
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "event.h"
+#include "links.h"
+#include "log.h"
+#include "notify.h"
+#include "proctitle.h"
+#include "worker.h"
+
+static struct tapcheck	 tc;
+static struct links_watch *watch;
+static struct ev_timer	 round_timer;
+static int		 vtund_fd = -1;		/* pidfd of tc.watched_pid */
+static pid_t		 vtund_pid;
+static const char	*datafile_name;		/* "data_tap0" */
+
+static void	 run_round(void *);
+
+static void
+round_soon(void)
+{
+	ev_timer_sooner(&round_timer, 0, run_round, NULL);
+}
+
+/* Copy everything but the switches, which belong to `vtundfix on|off`. */
+static int
+merge_history(struct datafile *df, void *arg)
+{
+	int sw[SW_MAX];
+
+	memcpy(sw, df->sw, sizeof(sw));
+	*df = tc.df;
+	memcpy(df->sw, sw, sizeof(sw));
+	return 1;
+}
+
+static void
+save_datafile(void)
+{
+	if (!tc.df_dirty)
+		return;
+	tc.df_dirty = 0;
+	if (datafile_update(tc.datafile, merge_history, NULL) == -1)
+		log_warn("%s", tc.datafile);
+}
+
+static void
+vtund_exited(int fd, void *arg)
+{
+	log_debug("vtund process %d exited", (int)vtund_pid);
+	ev_del_fd(fd);
+	close(fd);
+	vtund_fd = -1;
+	vtund_pid = 0;
+	round_soon();
+}
+
+/* Watch the vtund process the last round found. */
+static void
+watch_vtund(void)
+{
+	if (tc.watched_pid == vtund_pid)
+		return;
+	if (vtund_fd != -1) {
+		ev_del_fd(vtund_fd);
+		close(vtund_fd);
+		vtund_fd = -1;
+	}
+	vtund_pid = tc.watched_pid;
+	if (vtund_pid <= 0)
+		return;
+	vtund_fd = (int)syscall(SYS_pidfd_open, vtund_pid, 0);
+	if (vtund_fd == -1 || ev_add_fd(vtund_fd, vtund_exited, NULL) == -1) {
+		/* Gone already: look again at once. */
+		if (vtund_fd != -1)
+			close(vtund_fd);
+		vtund_fd = -1;
+		vtund_pid = 0;
+		round_soon();
+	}
+}
+
+static void
+run_round(void *arg)
+{
+	uint64_t again;
+
+	tc.repaired = 0;
+	again = checks_round(&tc);
+	if (tc.repaired)
+		notify_restart(tc.df.repair);
+	save_datafile();
+	watch_vtund();
+	if (again == 0)
+		again = tc.conf->delay_betweencheck * 1000ULL;
+	ev_timer_set(&round_timer, again, run_round, NULL);
+}
+
+static int
+interesting(const char *name)
+{
+	const struct tap_conf *t = tc.tap;
+
+	return name[0] == '\0' || strcmp(name, t->tap) == 0 ||
+	    strcmp(name, t->bridge) == 0 || strcmp(name, t->uplink) == 0 ||
+	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
+}
+
+static void
+link_event(const char *name, enum link_event ev, void *arg)
+{
+	if (!interesting(name))
+		return;
+	log_debug("link %s %s", name[0] ? name : "(all)",
+	    ev == LINK_REMOVED ? "removed" : "changed");
+	round_soon();
+}
+
+static void
+link_readable(int fd, void *arg)
+{
+	if (links_watch_read(watch) < 0)
+		log_warnx("link events: read failed");
+}
+
+static void
+reload_switches(void)
+{
+	struct datafile df;
+	char err[512];
+	int i, r, changed = 0;
+
+	if ((r = datafile_read(tc.datafile, &df, err, sizeof(err))) != 0)
+		log_warnx("%s", err);
+	if (r == -1)
+		return;		/* keep the switches we have */
+	for (i = 0; i < SW_MAX; i++) {
+		if (df.sw[i] == tc.df.sw[i])
+			continue;
+		log_info("switch %s turned %s", switch_name(i),
+		    df.sw[i] ? "on" : "off");
+		tc.df.sw[i] = df.sw[i];
+		changed = 1;
+	}
+	if (changed)
+		round_soon();
+}
+
+static void
+datadir_changed(int fd, void *arg)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ie;
+	ssize_t n;
+	int ours = 0;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ie = (void *)buf; (char *)ie < buf + n;
+		    ie = (void *)((char *)ie + sizeof(*ie) + ie->len))
+			if (ie->len && strcmp(ie->name, datafile_name) == 0)
+				ours = 1;
+	}
+	if (ours)
+		reload_switches();
+}
+
+static void
+signal_received(int fd, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_reopen();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			ev_stop();
+			break;
+		}
+	}
+}
+
+static void
+supervisor_gone(int fd, void *arg)
+{
+	log_info("supervisor gone, exiting");
+	ev_stop();
+}
+
+static int
+watch_datadir(const char *dir)
+{
+	int fd;
+
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd == -1 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE |
+	    IN_MOVED_TO | IN_DELETE) == -1 ||
+	    ev_add_fd(fd, datadir_changed, NULL) == -1) {
+		log_warn("%s: cannot watch for switch changes", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Exit with the supervisor: at once through a pidfd, PDEATHSIG as well. */
+static void
+follow_supervisor(pid_t supervisor)
+{
+	int fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != supervisor)
+		exit(0);
+	fd = (int)syscall(SYS_pidfd_open, supervisor, 0);
+	if (fd == -1 || ev_add_fd(fd, supervisor_gone, NULL) == -1)
+		log_warn("cannot watch the supervisor");
+}
+
+static void
+load_datafile(void)
+{
+	char err[512];
+
+	if (datafile_path(tc.conf->data_dir, tc.tap->tap, tc.datafile,
+	    sizeof(tc.datafile)) == -1)
+		fatalx("data file name too long");
+	datafile_name = strrchr(tc.datafile, '/') + 1;
+	if (datafile_read(tc.datafile, &tc.df, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		tc.df_dirty = 1;	/* rebuild it */
+	}
+}
+
+void
+worker_main(const struct config *conf, const struct tap_conf *tap)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	pid_t supervisor = getppid();
+	int sfd;
+
+	proctitle_set("vtundfix: worker %s (%s)", tap->tap, tap->session);
+	log_set_prefix(tap->tap);
+	memset(&tc, 0, sizeof(tc));
+	tc.conf = conf;
+	tc.tap = tap;
+	if (ev_init() == -1)
+		fatal("epoll");
+	if ((sfd = ev_signalfd(sigs)) == -1 ||
+	    ev_add_fd(sfd, signal_received, NULL) == -1)
+		fatal("signalfd");
+	follow_supervisor(supervisor);
+	if ((tc.links = links_open()) == NULL)
+		fatalx("cannot open a netlink socket");
+	if ((watch = links_watch_open(link_event, NULL)) == NULL ||
+	    ev_add_fd(links_watch_fd(watch), link_readable, NULL) == -1)
+		fatalx("cannot subscribe to link events");
+	load_datafile();
+	watch_datadir(conf->data_dir);
+	notify_init(conf, tap);
+	log_info("checking %s: session %s, bridge %s, uplink %s", tap->tap,
+	    tap->session, tap->bridge, tap->uplink);
+	run_round(NULL);
+	ev_run();
+	log_info("worker stopped");
+	exit(0);
+}
