@@ -35,6 +35,13 @@ int	 exec_run(char *const argv[], const char *input, size_t len,
  */
 pid_t	 exec_pipe(char *const argv[], int *to_child, int *from_child);
 
+/*
+ * Run ARGV in the foreground with the caller's stdin, stdout and stderr and
+ * wait for it (the control tools).  Returns its exit status (128 + N when
+ * killed by signal N), or -1 (errno) if it could not be started.
+ */
+int	 exec_wait(char *const argv[]);
+
 /* Resolve NAME as exec does; 0 and PATH filled, or -1 (ENOENT). */
 int	 exec_resolve(const char *name, char *path, size_t len);
 
