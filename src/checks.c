@@ -122,6 +122,39 @@ switched_off(const struct tapcheck *tc, const struct check_def *d)
 	    tc->peer_service_off;
 }
 
+/* Remember when check C first failed, and what revealed it. */
+static void
+fault_seen(struct tapcheck *tc, enum check_id c)
+{
+	if (tc->fault_ms[c] != 0)
+		return;
+	tc->fault_ms[c] = ev_now_ms();
+	tc->fault_trigger_ms[c] = tc->trigger_ms ? tc->trigger_ms :
+	    tc->fault_ms[c];
+}
+
+/* Check C is healthy: if it had failed, account how long that took. */
+static void
+fault_cleared(struct tapcheck *tc, enum check_id c)
+{
+	struct latency *l = &tc->df.latency[c];
+	uint64_t now = ev_now_ms();
+
+	tc->backoff[c].failures = 0;
+	if (tc->fault_ms[c] == 0)
+		return;
+	l->count++;
+	l->detect_ms_last = tc->fault_ms[c] - tc->fault_trigger_ms[c];
+	l->recover_ms_last = now - tc->fault_ms[c];
+	l->detect_ms_sum += l->detect_ms_last;
+	l->recover_ms_sum += l->recover_ms_last;
+	tc->fault_ms[c] = 0;
+	tc->df_dirty = 1;
+	log_info("%s: healthy again after %.3f s (detected in %.3f s)",
+	    check_name(c), l->recover_ms_last / 1000.0,
+	    l->detect_ms_last / 1000.0);
+}
+
 uint64_t
 checks_round(struct tapcheck *tc)
 {
@@ -143,10 +176,12 @@ checks_round(struct tapcheck *tc)
 			continue;
 		r = d->fn(tc);
 		if (r == CR_OK) {
-			tc->backoff[d->id].failures = 0;
+			fault_cleared(tc, d->id);
 			set_state(tc, d->id, CS_OK);
 			continue;
 		}
+		if (r == CR_REPAIRED || r == CR_FAULT)
+			fault_seen(tc, d->id);
 		if (r == CR_SKIP) {
 			/* Server, no data flow: seed skips the bridge check. */
 			skip_forward = 1;

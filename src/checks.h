@@ -51,6 +51,9 @@ struct tapcheck {
 	int			 repaired;	/* a restart to mail about */
 	char			 fault_msg[256];/* this round's fault */
 	uint64_t		 settle_ms;	/* wanted re-check delay */
+	uint64_t		 trigger_ms;	/* event that started the round */
+	uint64_t		 fault_ms[CHK_MAX];/* first seen, 0 if healthy */
+	uint64_t		 fault_trigger_ms[CHK_MAX];
 };
 
 /*

@@ -106,6 +106,46 @@ datafile_path(const char *data_dir, const char *tap, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* "latency CHECK COUNT DETECT-SUM RECOVER-SUM DETECT-LAST RECOVER-LAST" */
+static int
+parse_latency(const char *line, struct datafile *df)
+{
+	unsigned long long a, b, c, d;
+	unsigned long count;
+	char word[32];
+	int i, n;
+
+	if (sscanf(line, "latency %31s %lu %llu %llu %llu %llu%n", word,
+	    &count, &a, &b, &c, &d, &n) != 6 || line[n] != '\0' ||
+	    (i = check_parse(word)) == -1)
+		return -1;
+	df->latency[i].count = count;
+	df->latency[i].detect_ms_sum = a;
+	df->latency[i].recover_ms_sum = b;
+	df->latency[i].detect_ms_last = c;
+	df->latency[i].recover_ms_last = d;
+	return 0;
+}
+
+/* "probe up|down RTT SRTT LOSS UPDATED" */
+static int
+parse_probe(const char *line, struct datafile *df)
+{
+	struct probe_figures *p = &df->probe;
+	char state[8];
+	long long t;
+	int n;
+
+	if (sscanf(line, "probe %7s %lf %lf %lf %lld%n", state, &p->rtt_ms,
+	    &p->srtt_ms, &p->loss, &t, &n) != 5 || line[n] != '\0' ||
+	    (strcmp(state, "up") != 0 && strcmp(state, "down") != 0))
+		return -1;
+	p->valid = 1;
+	p->up = strcmp(state, "up") == 0;
+	p->updated = (time_t)t;
+	return 0;
+}
+
 /* Parse one line into DF; -1 if it is not a valid line. */
 static int
 parse_line(char *line, struct datafile *df)
@@ -150,6 +190,8 @@ parse_line(char *line, struct datafile *df)
 		df->repairs[i] = (unsigned long)a;
 		return 0;
 	}
+	if (parse_latency(line, df) == 0 || parse_probe(line, df) == 0)
+		return 0;
 	if (sscanf(line, "fault %lld %255[^\n]", &t, text) == 2) {
 		df->fault_time = (time_t)t;
 		snprintf(df->fault, sizeof(df->fault), "%s", text);
@@ -223,7 +265,19 @@ format_file(FILE *fp, const struct datafile *df)
 		if (df->repairs[i])
 			fprintf(fp, "repairs %s %lu\n", check_names[i],
 			    df->repairs[i]);
+		if (df->latency[i].count)
+			fprintf(fp, "latency %s %lu %" PRIu64 " %" PRIu64 " %"
+			    PRIu64 " %" PRIu64 "\n", check_names[i],
+			    df->latency[i].count, df->latency[i].detect_ms_sum,
+			    df->latency[i].recover_ms_sum,
+			    df->latency[i].detect_ms_last,
+			    df->latency[i].recover_ms_last);
 	}
+	if (df->probe.valid)
+		fprintf(fp, "probe %s %.3f %.3f %.4f %lld\n",
+		    df->probe.up ? "up" : "down", df->probe.rtt_ms,
+		    df->probe.srtt_ms, df->probe.loss,
+		    (long long)df->probe.updated);
 	if (df->fault[0])
 		fprintf(fp, "fault %lld %s\n", (long long)df->fault_time,
 		    df->fault);

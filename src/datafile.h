@@ -48,6 +48,25 @@ struct counters {
 	uint64_t rx_packets, tx_packets;
 };
 
+/*
+ * How fast faults of one check were handled: detection is from the event
+ * that revealed the fault (link event, vtund exit, probe verdict) to the
+ * check that saw it; recovery is from there to the check being healthy.
+ */
+struct latency {
+	unsigned long	 count;
+	uint64_t	 detect_ms_sum, recover_ms_sum;
+	uint64_t	 detect_ms_last, recover_ms_last;
+};
+
+struct probe_figures {
+	int		 valid;
+	int		 up;			/* peer's probes arrive */
+	double		 rtt_ms, srtt_ms;
+	double		 loss;			/* ratio over the last minute */
+	time_t		 updated;
+};
+
 struct datafile {
 	int		 sw[SW_MAX];		/* 1 on, 0 off */
 	int		 have_prev;
@@ -60,6 +79,8 @@ struct datafile {
 	time_t		 repair_time;
 	char		 repair[256];		/* "bridge: created br0: ok" */
 	unsigned long	 repairs[CHK_MAX];	/* repairs done, by check */
+	struct latency	 latency[CHK_MAX];	/* of the repaired faults */
+	struct probe_figures probe;		/* in-tunnel probes */
 };
 
 void	 datafile_defaults(struct datafile *);

@@ -18,6 +18,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "proctitle.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -42,7 +43,7 @@ static struct child	*children;
 static size_t		 nchildren;
 static int		 pidfile_fd = -1, signal_fd = -1;
 static int		 stopping, reload_pending, terminating;
-static struct ev_timer	 audit_timer, watchdog_timer, stop_timer;
+static struct ev_timer	 audit_timer, watchdog_timer, stop_timer, metrics_timer;
 static uint64_t		 watchdog_usec;
 
 static void	 spawn(struct child *);
@@ -372,8 +373,26 @@ setup(struct config *conf, int foreground)
 }
 
 static void
+write_metrics(void *arg)
+{
+	static int failed;
+
+	if (metrics_write(&cur, 1) == -1) {
+		if (!failed)
+			log_warn("%s", cur.metrics_file);
+		failed = 1;
+	} else {
+		failed = 0;
+	}
+	ev_timer_set(&metrics_timer, METRICS_INTERVAL_S * 1000ULL,
+	    write_metrics, NULL);
+}
+
+static void
 start_timers(void)
 {
+	if (cur.metrics_file[0])
+		write_metrics(NULL);
 	ev_timer_set(&audit_timer, cur.delay_parentcheck * 1000ULL, audit,
 	    NULL);
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
@@ -406,6 +425,8 @@ supervisor_main(struct config *conf, int foreground)
 			break;
 	}
 	log_info("stopped");
+	if (cur.metrics_file[0] && metrics_write(&cur, 0) == -1)
+		log_warn("%s", cur.metrics_file);
 	unlink(cur.pid_file);
 	close(pidfile_fd);
 	free(children);

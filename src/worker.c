@@ -35,9 +35,13 @@ static const char	*datafile_name;		/* "data_tap0" */
 
 static void	 run_round(void *);
 
+static uint64_t		 event_ms;		/* first event not handled */
+
 static void
 round_soon(void)
 {
+	if (event_ms == 0)
+		event_ms = ev_now_ms();
 	ev_timer_sooner(&round_timer, 0, run_round, NULL);
 }
 
@@ -105,6 +109,8 @@ run_round(void *arg)
 	uint64_t again;
 
 	tc.repaired = 0;
+	tc.trigger_ms = event_ms;
+	event_ms = 0;
 	again = checks_round(&tc);
 	if (tc.repaired)
 		notify_restart(tc.df.repair);

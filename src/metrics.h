@@ -1,0 +1,22 @@
+/*
+ * metrics: METRICS_FILE in the Prometheus textfile-collector format, for
+ * node_exporter's --collector.textfile.directory.  Written atomically (temp
+ * file + rename) by the supervisor from the data files, every
+ * METRICS_INTERVAL_S and when it stops.  One prefix, vtundfix_; base units
+ * (seconds, ratios); counters end in _total.
+ */
+#ifndef VTUNDFIX_METRICS_H
+#define VTUNDFIX_METRICS_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+#define METRICS_INTERVAL_S	15
+
+/* Write the metrics of every tap into FP. */
+void	 metrics_format(const struct config *conf, int up, FILE *fp);
+/* Replace conf->metrics_file atomically; 0 or -1 (errno). */
+int	 metrics_write(const struct config *conf, int up);
+
+#endif
