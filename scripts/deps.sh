@@ -9,7 +9,7 @@ libnl-3-dev libnl-route-3-dev libsystemd-dev
 vtun iproute2 nftables openssh-server openssh-client
 qemu-system-x86 linux-image-amd64 busybox-static kmod
 procps psmisc iputils-ping tcpdump
-cppcheck clang-tidy shellcheck groff-base man-db
+cppcheck clang-tidy shellcheck groff-base man-db prometheus
 "
 
 missing=""

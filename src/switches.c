@@ -52,6 +52,15 @@ looks_like_target(const char *word)
 	    (*word >= '0' && *word <= '9');
 }
 
+static void
+select_all(struct switch_request *req)
+{
+	int i;
+
+	for (i = 0; i < SW_MAX; i++)
+		req->sw[i] = 1;
+}
+
 int
 switches_parse(const struct config *conf, int on, int argc, char *argv[],
     struct switch_request *req, char *err, size_t errlen)
@@ -89,15 +98,6 @@ switches_parse(const struct config *conf, int on, int argc, char *argv[],
 	if (!got_sw)
 		select_all(req);
 	return 0;
-}
-
-static void
-select_all(struct switch_request *req)
-{
-	int i;
-
-	for (i = 0; i < SW_MAX; i++)
-		req->sw[i] = 1;
 }
 
 static int
