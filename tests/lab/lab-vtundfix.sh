@@ -1,0 +1,89 @@
+# shellcheck shell=bash
+# lab-vtundfix.sh: vtundfix on both ends of the lab (sourced after lab.sh).
+#
+#	labfix_write_conf srv|cli [KEY VALUE]...   write LAB_DIR/vtundfix-SIDE.conf
+#	labfix_start srv|cli                        start the daemon in its namespace
+#	labfix_stop srv|cli                         SIGTERM it and wait
+#	labfix_log srv|cli                          path of its log file
+#	labfix_pid srv|cli                          the supervisor's pid
+#	labfix_cmd srv|cli ARGS...                  run `vtundfix -f CONF ARGS` there
+#
+# VTUNDFIX (default build/san/vtundfix) is the binary under test.
+
+: "${VTUNDFIX:=$PWD/build/san/vtundfix}"
+
+labfix_dir() { echo "$LAB_DIR/fix-$1"; }
+labfix_conf() { echo "$LAB_DIR/vtundfix-$1.conf"; }
+labfix_log() { echo "$(labfix_dir "$1")/vtundfix.log"; }
+
+labfix_ns() {
+	case $1 in
+	srv) echo "$LAB_SRV" ;;
+	cli) echo "$LAB_CLI" ;;
+	*) echo "labfix: unknown side $1" >&2; return 1 ;;
+	esac
+}
+
+# labfix_write_conf SIDE [KEY VALUE]... — extra settings override defaults.
+labfix_write_conf() {
+	local side=$1 dir conf i other machine vtconf
+	shift
+	dir=$(labfix_dir "$side")
+	conf=$(labfix_conf "$side")
+	mkdir -p "$dir"
+	if [ "$side" = srv ]; then
+		machine=server; other=cli; vtconf=$LAB_VTUND_SRV_CONF
+	else
+		machine=client; other=srv; vtconf=$LAB_VTUND_CLI_CONF
+	fi
+	{
+		echo "# vtundfix lab configuration ($side), written by lab-vtundfix.sh"
+		echo "MACHINE $machine"
+		echo "SERVER $LAB_SERVER_IP"
+		echo "DELAY_BETWEENCHECK 300"
+		echo "DELAY_PARENTCHECK 300"
+		echo "DATA_DIR $dir/"
+		echo "PID_FILE $dir/vtundfix.pid"
+		echo "LOG_FILE $dir/vtundfix.log"
+		echo "VTUND /usr/sbin/vtund"
+		echo "VTUND_CONF $vtconf"
+		echo "PEER_COMMAND /usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
+		echo "MAIL_COMMAND $LAB_DIR/mail-$side"
+		while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
+		for ((i = 0; i < LAB_NTAPS; i++)); do
+			echo "tap$i $(lab_session "$i") $LAB_CLIENT_IP br$i up$i"
+		done
+	} >"$conf"
+	# The mail command records each message, as sendmail would send it.
+	printf '#!/bin/sh\ncat >>%s/mail-%s.out\necho >>%s/mail-%s.out\n' \
+	    "$LAB_DIR" "$side" "$LAB_DIR" "$side" >"$LAB_DIR/mail-$side"
+	chmod +x "$LAB_DIR/mail-$side"
+}
+
+labfix_cmd() {
+	local side=$1
+	shift
+	ip netns exec "$(labfix_ns "$side")" "$VTUNDFIX" -f "$(labfix_conf "$side")" "$@"
+}
+
+labfix_start() {
+	labfix_cmd "$1"
+}
+
+labfix_pid() {
+	local f
+	f="$(labfix_dir "$1")/vtundfix.pid"
+	[ -s "$f" ] && cat "$f"
+}
+
+labfix_stop() {
+	local pid i
+	pid=$(labfix_pid "$1") || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	return 1
+}
