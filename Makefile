@@ -25,11 +25,13 @@ MAINS   := src/vtundfix.c src/vtundctl.c
 LIBSRC  := $(filter-out $(MAINS),$(sort $(wildcard src/*.c)))
 UNITSRC := $(sort $(wildcard tests/unit/test_*.c))
 LABSRC  := $(sort $(wildcard tests/lab/t_*.c))
+TOOLSRC := $(sort $(wildcard tests/lab/tool_*.c))
 
 OBJ     := $(LIBSRC:src/%.c=build/obj/%.o)
 SANOBJ  := $(LIBSRC:src/%.c=build/san/obj/%.o)
 UNITBIN := $(UNITSRC:tests/unit/%.c=build/san/%)
 LABBIN  := $(LABSRC:tests/lab/%.c=build/san/%)
+TOOLBIN := $(TOOLSRC:tests/lab/%.c=build/san/%)
 
 .PHONY: all check deps unit lab vm clean install uninstall
 all: build/vtundfix build/vtundctl
@@ -55,6 +57,9 @@ build/san/test_%: tests/unit/test_%.c tests/unit/unit.h build/san/libvtundfix.a
 	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
 build/san/t_%: tests/lab/t_%.c tests/unit/unit.h build/san/libvtundfix.a
 	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
+# Helper programs the lab scripts call (not run as tests themselves).
+build/san/tool_%: tests/lab/tool_%.c build/san/libvtundfix.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
 
 build/obj build/san/obj:
 	mkdir -p $@
@@ -63,7 +68,7 @@ deps:
 	@./scripts/deps.sh
 
 check: deps
-	$(MAKE) all build/san/vtundfix build/san/vtundctl $(UNITBIN) $(LABBIN)
+	$(MAKE) all build/san/vtundfix build/san/vtundctl $(UNITBIN) $(LABBIN) $(TOOLBIN)
 	./tests/run.sh
 
 unit: $(UNITBIN)
