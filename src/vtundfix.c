@@ -1,18 +1,181 @@
 /*
- * vtundfix: keeps vtund layer-2 tunnels alive.  Entry point; the work is
- * done by the modules named after each job.
+ * vtundfix: keeps vtund layer-2 tunnels alive (SPEC §2).
+ *
+ *	vtundfix [-nv] [-f FILE]		run the daemon
+ *	vtundfix -t [-f FILE]			check the configuration
+ *	vtundfix [-f FILE] on|off [TAP] [SCOPE] [SWITCH]
+ *	vtundfix [-f FILE] status [--json]
+ *	vtundfix [-f FILE] peer			serve the peer protocol
+ *
+ * This file only reads the command line and hands over to the module that
+ * does the job.  Exit status: 0 success, 1 failure, 2 usage, 3 (status)
+ * the daemon is not running.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "log.h"
+#include "proctitle.h"
+#include "status.h"
+#include "supervisor.h"
+#include "switches.h"
+#include "vtundconf.h"
+
+#define EXIT_USAGE	2
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: vtundfix [-nv] [-f FILE]\n"
+	    "       vtundfix -t [-f FILE]\n"
+	    "       vtundfix [-f FILE] on|off [tapN|vlanVID|VID] "
+	    "[local|remote|both]\n"
+	    "                [service|tap|vlan|bridge|br|listener|all]\n"
+	    "       vtundfix [-f FILE] status [--json]\n"
+	    "       vtundfix [-f FILE] peer\n"
+	    "\n"
+	    "  -f, --config FILE  configuration (default %s)\n"
+	    "  -n, --foreground   do not daemonize; log to stderr as well\n"
+	    "  -t, --test         check the configuration and vtund.conf, "
+	    "then exit\n"
+	    "  -v, --verbose      log debug messages\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n", CONFIG_DEFAULT_PATH);
+}
+
+static int
+load(const char *path, struct config *conf)
+{
+	char err[1024];
+
+	if (config_load(path, conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "vtundfix: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* -t: the configuration, then what the seed requires of vtund.conf. */
+static int
+test_config(const struct config *conf)
+{
+	struct vtundconf vc;
+	char err[1024];
+	int problems;
+
+	printf("%s: ok (%s, %zu tap%s)\n", conf->path,
+	    machine_name(conf->machine), conf->ntaps,
+	    conf->ntaps == 1 ? "" : "s");
+	if (vtundconf_load(conf->vtund_conf, &vc, err, sizeof(err)) == -1) {
+		fprintf(stderr, "vtundfix: %s\n", err);
+		return 1;
+	}
+	problems = vtundconf_report(conf, &vc, stdout);
+	vtundconf_free(&vc);
+	if (problems > 0) {
+		fprintf(stderr, "vtundfix: %s: %d problem%s\n", conf->vtund_conf,
+		    problems, problems == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_switch(const struct config *conf, int on, int argc, char *argv[])
+{
+	struct switch_request req;
+	char err[512];
+
+	if (switches_parse(conf, on, argc, argv, &req, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "vtundfix: %s\n", err);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (req.scope & SCOPE_REMOTE) {
+		fprintf(stderr, "vtundfix: remote switches need the peer "
+		    "channel, which this build does not have yet; use "
+		    "\"local\"\n");
+		return 1;
+	}
+	return switches_apply_local(conf, &req, stdout) == 0 ? 0 : 1;
+}
+
+static int
+cmd_status(const struct config *conf, int argc, char *argv[])
+{
+	int json = 0;
+
+	if (argc == 1 && strcmp(argv[0], "--json") == 0)
+		json = 1;
+	else if (argc != 0) {
+		fprintf(stderr, "vtundfix: status: unexpected \"%s\"\n",
+		    argv[0]);
+		return EXIT_USAGE;
+	}
+	return status_print(conf, json, stdout);
+}
+
+static int
+command(struct config *conf, int argc, char *argv[])
+{
+	if (strcmp(argv[0], "on") == 0 || strcmp(argv[0], "off") == 0)
+		return cmd_switch(conf, argv[0][1] == 'n', argc - 1, argv + 1);
+	if (strcmp(argv[0], "status") == 0)
+		return cmd_status(conf, argc - 1, argv + 1);
+	fprintf(stderr, "vtundfix: unknown command \"%s\"\n", argv[0]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
 
 int
 main(int argc, char *argv[])
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "vtundfix: not yet\n");
-	return 1;
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'f' },
+		{ "foreground",	no_argument,		NULL, 'n' },
+		{ "test",	no_argument,		NULL, 't' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	const char *path = CONFIG_DEFAULT_PATH;
+	struct config conf;
+	int ch, foreground = 0, test = 0, rc;
+
+	proctitle_init(argc, argv);
+	while ((ch = getopt_long(argc, argv, "+f:ntvhV", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'f': path = optarg; break;
+		case 'n': foreground = 1; break;
+		case 't': test = 1; break;
+		case 'v': log_verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vtundfix %s\n", VERSION); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((test || foreground) && argc > 0) {
+		fprintf(stderr, "vtundfix: -%c takes no command\n",
+		    test ? 't' : 'n');
+		return EXIT_USAGE;
+	}
+	if (load(path, &conf) == -1)
+		return 1;
+	if (test)
+		rc = test_config(&conf);
+	else if (argc > 0)
+		rc = command(&conf, argc, argv);
+	else
+		rc = supervisor_main(&conf, foreground);
+	config_free(&conf);
+	return rc;
 }

@@ -1,0 +1,391 @@
+/* Unit tests for src/config.c and src/vtundconf.c: SPEC §3. */
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "unit.h"
+#include "vtundconf.h"
+
+static char dir[] = "/tmp/vfx-config-XXXXXX";
+static char path[256];
+
+/* Write TEXT to the scratch file and load it; returns config_load's rc. */
+static int
+load_text(const char *text, struct config *conf, char *err, size_t len)
+{
+	FILE *fp = fopen(path, "w");
+
+	fputs(text, fp);
+	fclose(fp);
+	return config_load(path, conf, err, len);
+}
+
+/* The message a bad file gets, with the scratch path cut off. */
+static const char *
+error_of(const char *text)
+{
+	static char err[512];
+	struct config conf;
+
+	if (load_text(text, &conf, err, sizeof(err)) == 0) {
+		config_free(&conf);
+		return "(loaded)";
+	}
+	if (conf.taps != NULL || conf.ntaps != 0)
+		return "(partial configuration left behind)";
+	if (strncmp(err, path, strlen(path)) != 0)
+		return err;
+	return err + strlen(path);
+}
+
+#define CLIENT	"MACHINE client\nSERVER 10.0.0.1\n"
+#define TAPLINE	"tap0 lcsr 192.168.1.100 br0 eth0.763\n"
+
+static void
+test_seed_file_loads_unchanged(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK_INT(config_load("tests/data/seed.conf", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.directory, "/usr/local/vtundfix/");
+	CHECK_INT(c.delay_betweencheck, 300);
+	CHECK_INT(c.delay_parentcheck, 300);
+	CHECK_STR(c.server, "192.168.10.5");
+	CHECK_INT(c.machine, ROLE_CLIENT);
+	CHECK_STR(c.email, "example@example.com");
+	CHECK_INT(c.ntaps, 2);
+	if (c.ntaps != 2)
+		return;
+	CHECK_STR(c.taps[0].tap, "tap0");
+	CHECK_STR(c.taps[0].session, "lcsr");
+	CHECK_STR(c.taps[0].client_ip, "192.168.1.100");
+	CHECK_STR(c.taps[0].bridge, "br0");
+	CHECK_STR(c.taps[0].uplink, "eth0.763");
+	CHECK_STR(c.taps[0].uplink_parent, "eth0");
+	CHECK_INT(c.taps[0].vlan_id, 763);
+	CHECK_INT(c.taps[0].line, 10);
+	CHECK_STR(c.taps[1].session, "lcsr2");
+	CHECK_INT(c.taps[1].vlan_id, 764);
+	CHECK(config_find_tap(&c, "tap1") == &c.taps[1]);
+	CHECK(config_find_tap(&c, "tap2") == NULL);
+	config_free(&c);
+}
+
+static void
+test_defaults(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK_INT(load_text(CLIENT TAPLINE, &c, err, sizeof(err)), 0);
+	CHECK_STR(c.directory, "/usr/local/vtundfix/");
+	CHECK_STR(c.user, "vtundfix");
+	CHECK_STR(c.email, "");
+	CHECK_STR(c.data_dir, "/var/vtundfix/");
+	CHECK_STR(c.log_file, "/var/vtundfix/vtundfix.log");
+	CHECK_STR(c.pid_file, "/var/run/vtundfix.pid");
+	CHECK_STR(c.vtund, "/usr/sbin/vtund");
+	CHECK_STR(c.vtund_conf, "/etc/vtund.conf");
+	CHECK_INT(c.liveness, LIVENESS_PROBE);
+	CHECK_INT(c.probe_interval_ms, 1000);
+	CHECK_INT(c.probe_multiplier, 3);
+	CHECK_STR(c.metrics_file, "");
+	CHECK_INT(c.listener_start.argc, 4);
+	CHECK_STR(c.listener_start.argv[0], "/usr/sbin/vtund");
+	CHECK_STR(c.listener_start.argv[1], "-s");
+	CHECK_STR(c.listener_start.argv[3], "/etc/vtund.conf");
+	CHECK_INT(c.peer_command.argc, 8);
+	CHECK_STR(c.peer_command.argv[0], "ssh");
+	CHECK_STR(c.peer_command.argv[5], "vtundfix@%h");
+	CHECK_STR(c.mail_command.argv[0], "/usr/sbin/sendmail");
+	CHECK_INT(c.mail_command.argc, 3);
+	CHECK(c.listener_start.argv[c.listener_start.argc] == NULL);
+	config_free(&c);
+}
+
+static void
+test_every_key(void)
+{
+	struct config c;
+	char err[512], **argv;
+
+	CHECK_INT(load_text(
+	    "MACHINE server\n"
+	    "DIRECTORY /opt/vtundfix/\n"
+	    "DELAY_BETWEENCHECK 60\n"
+	    "DELAY_PARENTCHECK 30\n"
+	    "SERVER 10.0.0.1\n"
+	    "EMAIL root\n"
+	    "USER tunnel\n"
+	    "DATA_DIR /srv/vfx\n"
+	    "PID_FILE /run/vfx.pid\n"
+	    "VTUND /usr/local/sbin/vtund\n"
+	    "VTUND_CONF /etc/vtund-test.conf\n"
+	    "PEER_COMMAND ip netns exec peer vtundfix -f /x peer # comment\n"
+	    "LIVENESS counters\n"
+	    "PROBE_INTERVAL_MS 200\n"
+	    "PROBE_MULTIPLIER 5\n"
+	    "MAIL_COMMAND /usr/local/bin/mailer -t\n"
+	    "METRICS_FILE /var/lib/node/vtundfix.prom\n"
+	    "tap3 sess 10.0.0.2 br3 enp1s0\n", &c, err, sizeof(err)), 0);
+	CHECK_INT(c.machine, ROLE_SERVER);
+	CHECK_STR(c.directory, "/opt/vtundfix/");
+	CHECK_INT(c.delay_betweencheck, 60);
+	CHECK_INT(c.delay_parentcheck, 30);
+	CHECK_STR(c.email, "root");
+	CHECK_STR(c.user, "tunnel");
+	CHECK_STR(c.data_dir, "/srv/vfx/");
+	CHECK_STR(c.log_file, "/srv/vfx/vtundfix.log");
+	CHECK_STR(c.pid_file, "/run/vfx.pid");
+	CHECK_STR(c.listener_start.argv[0], "/usr/local/sbin/vtund");
+	CHECK_STR(c.listener_start.argv[3], "/etc/vtund-test.conf");
+	CHECK_INT(c.peer_command.argc, 8);
+	CHECK_STR(c.peer_command.argv[7], "peer");
+	CHECK_INT(c.liveness, LIVENESS_COUNTERS);
+	CHECK_INT(c.probe_interval_ms, 200);
+	CHECK_INT(c.probe_multiplier, 5);
+	CHECK_INT(c.mail_command.argc, 2);
+	CHECK_STR(c.metrics_file, "/var/lib/node/vtundfix.prom");
+	CHECK_STR(c.taps[0].uplink, "enp1s0");
+	CHECK_STR(c.taps[0].uplink_parent, "");
+	CHECK_INT(c.taps[0].vlan_id, 0);
+	argv = command_expand(&c.peer_command, "10.9.8.7");
+	CHECK(argv != NULL);
+	if (argv != NULL) {
+		CHECK_STR(argv[0], "ip");
+		CHECK(argv[8] == NULL);
+		free(argv);
+	}
+	config_free(&c);
+}
+
+static void
+test_command_expand(void)
+{
+	struct config c;
+	char err[512], **argv;
+
+	CHECK_INT(load_text(CLIENT "PEER_COMMAND ssh x@%h:%h %%h\n" TAPLINE,
+	    &c, err, sizeof(err)), 0);
+	argv = command_expand(&c.peer_command, "server.example");
+	CHECK_STR(argv[1], "x@server.example:server.example");
+	CHECK_STR(argv[2], "%server.example");
+	CHECK(argv[3] == NULL);
+	free(argv);
+	config_free(&c);
+}
+
+static void
+test_log_to_syslog_and_vlan_names(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK_INT(load_text(CLIENT "LOG_FILE syslog\n"
+	    "tap0 a 1.2.3.4 br0 bond0.1\n"
+	    "tap1 b 1.2.3.4 br1 eth0.4094\n"
+	    "tap2 c 1.2.3.4 br2 v.lan\n", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.log_file, "syslog");
+	CHECK_STR(c.taps[0].uplink_parent, "bond0");
+	CHECK_INT(c.taps[0].vlan_id, 1);
+	CHECK_INT(c.taps[1].vlan_id, 4094);
+	CHECK_STR(c.taps[2].uplink_parent, "");
+	config_free(&c);
+}
+
+static void
+test_comments_blank_lines_and_header(void)
+{
+	struct config c;
+	char err[512];
+
+	CHECK_INT(load_text("# comment\n\n   \n\t# indented\n"
+	    "<tap> <tun name> <client ip> <bridge> <vlan for bridge>\n"
+	    CLIENT "tap0 lcsr 1.2.3.4 br0 eth0.7 # trailing\r\n", &c, err,
+	    sizeof(err)), 0);
+	CHECK_INT(c.ntaps, 1);
+	CHECK_STR(c.taps[0].uplink, "eth0.7");
+	config_free(&c);
+}
+
+/* Every kind of bad input, with its exact message. */
+static void
+test_errors(void)
+{
+	static const struct { const char *text, *msg; } cases[] = {
+	{ CLIENT "FOO 1\n" TAPLINE, ":3: unknown key \"FOO\"" },
+	{ CLIENT "DELAY_BETWEENCHECK abc\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: \"abc\" is not a number" },
+	{ CLIENT "DELAY_BETWEENCHECK 30s\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: \"30s\" is not a number" },
+	{ CLIENT "DELAY_BETWEENCHECK -5\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: \"-5\" is not a number" },
+	{ CLIENT "DELAY_BETWEENCHECK 0\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: 0 is out of range (1-86400)" },
+	{ CLIENT "DELAY_PARENTCHECK 99999999999999999999999\n" TAPLINE,
+	  ":3: DELAY_PARENTCHECK: 99999999999999999999999 is out of range "
+	  "(1-86400)" },
+	{ CLIENT "PROBE_INTERVAL_MS 5\n" TAPLINE,
+	  ":3: PROBE_INTERVAL_MS: 5 is out of range (10-60000)" },
+	{ CLIENT "PROBE_MULTIPLIER 1\n" TAPLINE,
+	  ":3: PROBE_MULTIPLIER: 1 is out of range (2-255)" },
+	{ CLIENT "DELAY_BETWEENCHECK\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: missing value" },
+	{ CLIENT "DELAY_BETWEENCHECK 5 6\n" TAPLINE,
+	  ":3: DELAY_BETWEENCHECK: unexpected \"6\" after the value" },
+	{ CLIENT "DELAY_BETWEENCHECK 5\nDELAY_BETWEENCHECK 6\n" TAPLINE,
+	  ":4: DELAY_BETWEENCHECK is already set on line 3" },
+	{ "MACHINE router\n" TAPLINE,
+	  ":1: MACHINE: \"router\" is neither server nor client" },
+	{ "MACHINE client\n" TAPLINE,
+	  ": SERVER is not set (required on a client)" },
+	{ "SERVER 1.2.3.4\n" TAPLINE,
+	  ": MACHINE is not set (server or client)" },
+	{ CLIENT, ": no tap lines: nothing to check" },
+	{ CLIENT "LIVENESS ping\n" TAPLINE,
+	  ":3: LIVENESS: \"ping\" is neither probe nor counters" },
+	{ CLIENT "DATA_DIR var/vtundfix\n" TAPLINE,
+	  ":3: DATA_DIR: \"var/vtundfix\" is not an absolute path" },
+	{ CLIENT "USER Root!\n" TAPLINE,
+	  ":3: USER: \"Root!\" is not a valid user name" },
+	{ "MACHINE client\nSERVER bad/host\n" TAPLINE,
+	  ":2: SERVER \"bad/host\" is not a host name or address" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 br0\n",
+	  ":3: malformed tap line: expected \"<tap> <session> <client ip> "
+	  "<bridge> <uplink>\", got 4 words" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 br0 eth0.763 extra\n",
+	  ":3: malformed tap line: expected \"<tap> <session> <client ip> "
+	  "<bridge> <uplink>\", got 6 words" },
+	{ CLIENT TAPLINE "tap0 other 1.2.3.4 br1 eth0.764\n",
+	  ":4: duplicate tap tap0 (first on line 3)" },
+	{ CLIENT TAPLINE "tap1 other 1.2.3.4 br0 eth0.764\n",
+	  ":4: duplicate bridge br0 (first on line 3)" },
+	{ CLIENT TAPLINE "tap1 lcsr 1.2.3.4 br1 eth0.764\n",
+	  ":4: duplicate session lcsr (first on line 3)" },
+	{ CLIENT TAPLINE "tap1 lcsr2 1.2.3.4 br1 eth0.763\n",
+	  ":4: duplicate uplink eth0.763 (first on line 3)" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 br0 eth0.0\n",
+	  ":3: VLAN id 0 of \"eth0.0\" is out of range (1-4094)" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 br0 eth0.4095\n",
+	  ":3: VLAN id 4095 of \"eth0.4095\" is out of range (1-4094)" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 averylongbridge0 eth0.1\n",
+	  ":3: bridge name \"averylongbridge0\" is longer than 15 "
+	  "characters" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 br0 eth0:1\n",
+	  ":3: uplink name \"eth0:1\" contains a character the kernel "
+	  "refuses" },
+	{ CLIENT "ta/p0 lcsr 1.2.3.4 br0 eth0.1\n",
+	  ":3: tap name \"ta/p0\" contains a character the kernel refuses" },
+	{ CLIENT "tap0 lc$sr 1.2.3.4 br0 eth0.1\n",
+	  ":3: session name \"lc$sr\" may only contain letters, digits, "
+	  "'.', '_' and '-'" },
+	{ CLIENT "tap0 lcsr 1.2.3.4 .. eth0.1\n",
+	  ":3: bridge name \"..\" is not allowed" },
+	{ CLIENT "tap0 lcsr -oProxy br0 eth0.1\n",
+	  ":3: client ip \"-oProxy\" is not a host name or address" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(error_of(cases[i].text), cases[i].msg);
+}
+
+static void
+test_binary_and_long_lines(void)
+{
+	char big[6000];
+	FILE *fp;
+	struct config c;
+	char err[512];
+
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_STR(error_of(big), ":1: line is longer than 4096 characters");
+	fp = fopen(path, "w");
+	fwrite("MACHINE cl\0ient\n", 1, 16, fp);
+	fclose(fp);
+	CHECK_INT(config_load(path, &c, err, sizeof(err)), -1);
+	CHECK(strstr(err, ":1: line contains a NUL byte") != NULL);
+}
+
+static void
+test_missing_and_unreadable_file(void)
+{
+	struct config c;
+	char err[512], want[600];
+
+	CHECK_INT(config_load("/nonexistent/vtundfix.conf", &c, err,
+	    sizeof(err)), -1);
+	CHECK_STR(err, "/nonexistent/vtundfix.conf: No such file or "
+	    "directory");
+	CHECK_INT(config_load(dir, &c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: read error: Is a directory", dir);
+	CHECK_STR(err, want);
+}
+
+static void
+test_vtund_conf_report(void)
+{
+	struct config c;
+	struct vtundconf vc;
+	char err[512], vpath[300], out[2048];
+	FILE *fp, *mem;
+
+	snprintf(vpath, sizeof(vpath), "%s/vtund.conf", dir);
+	fp = fopen(vpath, "w");
+	fputs("options { port 5000; ip /sbin/ip; }\n"
+	    "default { persist yes; }\n"
+	    "# lcsr is right\n"
+	    "lcsr { passwd \"x y\"; type ether; device tap0; multi killold;\n"
+	    "  up { ip \"link set %% up\"; }; }\n"
+	    "lcsr2 { device tap9; persist no; }\n", fp);
+	fclose(fp);
+	CHECK_INT(vtundconf_load(vpath, &vc, err, sizeof(err)), 0);
+	CHECK_INT(vc.nsessions, 2);
+	CHECK_STR(vtundconf_find(&vc, "lcsr")->persist, "yes");
+	CHECK_INT(load_text(CLIENT TAPLINE "tap1 lcsr2 1.2.3.4 br1 eth0.7\n"
+	    "tap2 lcsr3 1.2.3.4 br2 eth0.8\n", &c, err, sizeof(err)), 0);
+	mem = fmemopen(out, sizeof(out), "w");
+	CHECK_INT(vtundconf_report(&c, &vc, mem), 4);
+	fclose(mem);
+	CHECK(strstr(out, "  ok   tap0 session lcsr: multi killold\n") != NULL);
+	CHECK(strstr(out, "  FAIL tap1 session lcsr2: device tap1 (found "
+	    "tap9)\n") != NULL);
+	CHECK(strstr(out, "  FAIL tap1 session lcsr2: persist yes (found "
+	    "no)\n") != NULL);
+	CHECK(strstr(out, "  FAIL tap1 session lcsr2: multi killold (found "
+	    "nothing)\n") != NULL);
+	CHECK(strstr(out, "  FAIL tap2 session lcsr3: not in ") != NULL);
+	vtundconf_free(&vc);
+	config_free(&c);
+	fp = fopen(vpath, "w");
+	fputs("lcsr { device tap0;\n", fp);
+	fclose(fp);
+	CHECK_INT(vtundconf_load(vpath, &vc, err, sizeof(err)), -1);
+	CHECK(strstr(err, ":2: missing '}'") != NULL);
+	unlink(vpath);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof(path), "%s/vtundfix.conf", dir);
+	RUN(test_seed_file_loads_unchanged);
+	RUN(test_defaults);
+	RUN(test_every_key);
+	RUN(test_command_expand);
+	RUN(test_log_to_syslog_and_vlan_names);
+	RUN(test_comments_blank_lines_and_header);
+	RUN(test_errors);
+	RUN(test_binary_and_long_lines);
+	RUN(test_missing_and_unreadable_file);
+	RUN(test_vtund_conf_report);
+	unlink(path);
+	rmdir(dir);
+	return unit_done();
+}
