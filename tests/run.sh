@@ -33,7 +33,7 @@ run_suite() {	# name command...
 }
 
 if [ "$what" = unit ] || [ "$what" = all ]; then
-	for t in build/san/test_*; do
+	for t in build/san/test_* tests/unit/test_*.sh; do
 		[ -x "$t" ] && run_suite "unit/${t##*/}" "$t"
 	done
 fi

@@ -369,6 +369,38 @@ test_vtund_conf_report(void)
 	unlink(vpath);
 }
 
+/* The example files Debian's vtun package ships all parse. */
+static void
+test_debian_examples(void)
+{
+	static const char *files[] = {
+		"/usr/share/doc/vtun/examples/vtund-server.conf",
+		"/usr/share/doc/vtun/examples/vtund-client.conf",
+		"/usr/share/doc/vtun/examples/vtund-ipv6-server.conf",
+		"/usr/share/doc/vtun/examples/vtund-ipv6-client.conf",
+		"/etc/vtund.conf",
+	};
+	struct vtundconf vc;
+	char err[512];
+	size_t i;
+
+	if (access(files[0], R_OK) != 0)
+		SKIP("Debian's vtun examples are not installed");
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (vtundconf_load(files[i], &vc, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
+			CHECK(!"example did not parse");
+			continue;
+		}
+		CHECK(i == 4 || vc.nsessions > 0);	/* /etc: comments only */
+		if (i == 0) {
+			CHECK(vtundconf_find(&vc, "lion") != NULL);
+			CHECK_STR(vtundconf_find(&vc, "lion")->device, "tap0");
+		}
+		vtundconf_free(&vc);
+	}
+}
+
 int
 main(void)
 {
@@ -385,6 +417,7 @@ main(void)
 	RUN(test_binary_and_long_lines);
 	RUN(test_missing_and_unreadable_file);
 	RUN(test_vtund_conf_report);
+	RUN(test_debian_examples);
 	unlink(path);
 	rmdir(dir);
 	return unit_done();

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The vtundfix command line: usage, version, -t, exit codes (SPEC §3, §9).
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+VTUNDFIX=${VTUNDFIX:-$PWD/build/san/vtundfix}
+tmp=$(mktemp -d /tmp/vfx-cli.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# expect NAME STATUS OUTPUT-REGEX COMMAND...: exit status and output match.
+expect() {
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
+		echo "ok - cli/$name"
+	else
+		echo "not ok - cli/$name (exit $rc, want $want)"
+		sed 's/^/#   /' <<<"$out"
+		failures=$((failures + 1))
+	fi
+}
+
+cat >"$tmp/vtund.conf" <<'CONF'
+options { port 5000; }
+lcsr { device tap0; persist yes; multi killold; }
+lcsr2 { device tap1; persist yes; }
+CONF
+cat >"$tmp/good.conf" <<CONF
+MACHINE client
+SERVER 10.0.0.1
+DATA_DIR $tmp/data
+VTUND_CONF $tmp/vtund.conf
+tap0 lcsr 10.0.0.2 br0 eth0.763
+CONF
+sed 's/^tap0.*/&\ntap1 lcsr2 10.0.0.2 br1 eth0.764/' "$tmp/good.conf" >"$tmp/two.conf"
+printf 'MACHINE client\nSERVER 10.0.0.1\nBOGUS 1\n' >"$tmp/bad.conf"
+
+expect help 0 '^usage: vtundfix' "$VTUNDFIX" --help
+expect version 0 '^vtundfix [0-9]+\.[0-9]+' "$VTUNDFIX" -V
+expect bad-option 2 '^usage: vtundfix' "$VTUNDFIX" -Z
+expect unknown-command 2 'unknown command "frobnicate"' \
+    "$VTUNDFIX" -f "$tmp/good.conf" frobnicate
+expect missing-config 1 "^vtundfix: $tmp/none.conf: No such file or directory" \
+    "$VTUNDFIX" -f "$tmp/none.conf" -t
+expect bad-config 1 "^vtundfix: $tmp/bad.conf:3: unknown key \"BOGUS\"" \
+    "$VTUNDFIX" -f "$tmp/bad.conf" -t
+expect bad-config-daemon 1 "bad.conf:3: unknown key" \
+    "$VTUNDFIX" -n -f "$tmp/bad.conf"
+expect test-good 0 'ok   tap0 session lcsr: multi killold' \
+    "$VTUNDFIX" -t -f "$tmp/good.conf"
+expect test-vtund-conf-problem 1 'FAIL tap1 session lcsr2: multi killold \(found nothing\)' \
+    "$VTUNDFIX" -t -f "$tmp/two.conf"
+expect test-with-command 2 'takes no command' \
+    "$VTUNDFIX" -t -f "$tmp/good.conf" status
+expect switch-bad-tap 2 'tap7' "$VTUNDFIX" -f "$tmp/good.conf" off tap7 local
+expect switch-off-local 0 'tap0' "$VTUNDFIX" -f "$tmp/good.conf" off tap0 local bridge
+expect status-after-off 3 'bridge' "$VTUNDFIX" -f "$tmp/good.conf" status
+expect status-json 3 '"version": ?1' "$VTUNDFIX" -f "$tmp/good.conf" status --json
+expect status-bad-arg 2 'unexpected "--xml"' "$VTUNDFIX" -f "$tmp/good.conf" status --xml
+# The seed's file, unchanged, then with a vtund.conf that meets its needs.
+expect seed-file 1 'FAIL tap0 session lcsr: not in /etc/vtund.conf' \
+    "$VTUNDFIX" -t -f tests/data/seed.conf
+{ cat tests/data/seed.conf; echo "VTUND_CONF $PWD/tests/data/vtund-seed.conf"; } \
+    >"$tmp/seed.conf"
+expect seed-file-vtund-conf 0 'ok   tap1 session lcsr2: multi killold' \
+    "$VTUNDFIX" -t -f "$tmp/seed.conf"
+expect vtundctl-help 0 '^usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --help
+expect vtundctl-bad-option 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --bogus
+expect vtundctl-unknown 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" frobnicate
+if grep -q '^switch bridge off' "$tmp/data/data_tap0"; then
+	echo "ok - cli/switch-persisted"
+else
+	echo "not ok - cli/switch-persisted"; failures=$((failures + 1))
+	sed 's/^/#   /' "$tmp/data/data_tap0"
+fi
+[ "$failures" -eq 0 ]
