@@ -79,7 +79,35 @@ switches_text(const struct datafile *df, char *buf, size_t len)
 }
 
 static void
-print_table(const struct config *conf, pid_t pid, FILE *out)
+print_probe(const struct datafile *df, FILE *out)
+{
+	if (!df->probe.valid)
+		return;
+	fprintf(out, "    probes:      path %s, rtt %.1f ms (smoothed %.1f), "
+	    "loss %.1f%% over the last minute\n", df->probe.up ? "up" : "DOWN",
+	    df->probe.rtt_ms, df->probe.srtt_ms, df->probe.loss * 100);
+}
+
+static void
+print_peer(const struct status_peer *peer, FILE *out)
+{
+	struct datafile df;
+	char sw[80];
+
+	if (peer == NULL)
+		return;
+	if (!peer->known) {
+		fprintf(out, "    peer:        %s\n", peer->why);
+		return;
+	}
+	memcpy(df.sw, peer->sw, sizeof(df.sw));
+	switches_text(&df, sw, sizeof(sw));
+	fprintf(out, "    peer:        switches %s\n", sw);
+}
+
+static void
+print_table(const struct config *conf, pid_t pid,
+    const struct status_peer *peers, FILE *out)
 {
 	struct datafile df;
 	char sw[80], when[40];
@@ -110,6 +138,8 @@ print_table(const struct config *conf, pid_t pid, FILE *out)
 			format_time(df.repair_time, when, sizeof(when));
 			fprintf(out, "    last repair: %s %s\n", when, df.repair);
 		}
+		print_probe(&df, out);
+		print_peer(peers ? &peers[i] : NULL, out);
 	}
 }
 
@@ -150,7 +180,51 @@ json_event(FILE *out, const char *key, time_t t, const char *text)
 }
 
 static void
-json_tap(FILE *out, const struct tap_conf *tap, const struct datafile *df)
+json_switches(FILE *out, const int *sw)
+{
+	int c;
+
+	fputc('{', out);
+	for (c = 0; c < SW_MAX; c++)
+		fprintf(out, "%s\"%s\":%s", c ? "," : "", switch_name(c),
+		    sw[c] ? "true" : "false");
+	fputc('}', out);
+}
+
+static void
+json_probe(FILE *out, const struct datafile *df)
+{
+	fprintf(out, ",\"probe\":");
+	if (!df->probe.valid) {
+		fprintf(out, "null");
+		return;
+	}
+	fprintf(out, "{\"up\":%s,\"rtt_ms\":%.3f,\"srtt_ms\":%.3f,"
+	    "\"loss\":%.4f}", df->probe.up ? "true" : "false",
+	    df->probe.rtt_ms, df->probe.srtt_ms, df->probe.loss);
+}
+
+static void
+json_peer(FILE *out, const struct status_peer *peer)
+{
+	if (peer == NULL)
+		return;
+	fprintf(out, ",\"peer\":{\"switches\":");
+	if (peer->known)
+		json_switches(out, peer->sw);
+	else
+		fprintf(out, "null");
+	fprintf(out, ",\"error\":");
+	if (peer->known)
+		fprintf(out, "null");
+	else
+		json_string(out, peer->why);
+	fputc('}', out);
+}
+
+static void
+json_tap(FILE *out, const struct tap_conf *tap, const struct datafile *df,
+    const struct status_peer *peer)
 {
 	char when[40];
 	int c;
@@ -174,18 +248,18 @@ json_tap(FILE *out, const struct tap_conf *tap, const struct datafile *df)
 			fprintf(out, "null");
 		fprintf(out, ",\"repairs\":%lu}", df->repairs[c]);
 	}
-	fprintf(out, "},\"switches\":{");
-	for (c = 0; c < SW_MAX; c++)
-		fprintf(out, "%s\"%s\":%s", c ? "," : "", switch_name(c),
-		    df->sw[c] ? "true" : "false");
-	fputc('}', out);
+	fprintf(out, "},\"switches\":");
+	json_switches(out, df->sw);
 	json_event(out, "last_fault", df->fault_time, df->fault);
 	json_event(out, "last_repair", df->repair_time, df->repair);
+	json_probe(out, df);
+	json_peer(out, peer);
 	fputc('}', out);
 }
 
 static void
-print_json(const struct config *conf, pid_t pid, FILE *out)
+print_json(const struct config *conf, pid_t pid,
+    const struct status_peer *peers, FILE *out)
 {
 	struct datafile df;
 	size_t i;
@@ -203,19 +277,20 @@ print_json(const struct config *conf, pid_t pid, FILE *out)
 		read_tap(conf, &conf->taps[i], &df);
 		if (i)
 			fputc(',', out);
-		json_tap(out, &conf->taps[i], &df);
+		json_tap(out, &conf->taps[i], &df, peers ? &peers[i] : NULL);
 	}
 	fprintf(out, "]}\n");
 }
 
 int
-status_print(const struct config *conf, int json, FILE *out)
+status_print(const struct config *conf, int json,
+    const struct status_peer *peers, FILE *out)
 {
 	pid_t pid = status_daemon_pid(conf);
 
 	if (json)
-		print_json(conf, pid, out);
+		print_json(conf, pid, peers, out);
 	else
-		print_table(conf, pid, out);
+		print_table(conf, pid, peers, out);
 	return pid ? 0 : 3;
 }

@@ -18,6 +18,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "peer.h"
+#include "peer_client.h"
 #include "proctitle.h"
 #include "status.h"
 #include "supervisor.h"
@@ -35,7 +37,7 @@ usage(FILE *out)
 	    "       vtundfix [-f FILE] on|off [tapN|vlanVID|VID] "
 	    "[local|remote|both]\n"
 	    "                [service|tap|vlan|bridge|br|listener|all]\n"
-	    "       vtundfix [-f FILE] status [--json]\n"
+	    "       vtundfix [-f FILE] status [--json] [--local]\n"
 	    "       vtundfix [-f FILE] peer\n"
 	    "\n"
 	    "  -f, --config FILE  configuration (default %s)\n"
@@ -84,11 +86,67 @@ test_config(const struct config *conf)
 	return 0;
 }
 
+/* A connection to the peer of TAP, reused while the host stays the same. */
+static struct peer_conn *
+peer_for(const struct config *conf, const struct tap_conf *tap,
+    struct peer_conn **conn, char *host, size_t hostlen, char *err,
+    size_t errlen)
+{
+	const char *want = peer_host(conf, tap);
+
+	if (*conn != NULL && strcmp(host, want) == 0)
+		return *conn;
+	peer_close(*conn);
+	snprintf(host, hostlen, "%s", want);
+	*conn = peer_connect(conf, want, err, errlen);
+	return *conn;
+}
+
+/* The remote half of `vtundfix on|off`: one "set" per switch. */
+static int
+apply_remote(const struct config *conf, const struct switch_request *req)
+{
+	struct peer_conn *conn = NULL;
+	char host[HOST_MAX] = "", err[512], line[PEER_LINE_MAX], reply[512];
+	int failed = 0, sw;
+	size_t i;
+
+	for (i = 0; i < conf->ntaps; i++) {
+		const struct tap_conf *t = &conf->taps[i];
+
+		if (req->tap != NULL && req->tap != t)
+			continue;
+		if (peer_for(conf, t, &conn, host, sizeof(host), err,
+		    sizeof(err)) == NULL) {
+			fprintf(stderr, "vtundfix: %s: remote switches not "
+			    "changed: %s\n", t->tap, err);
+			failed = 1;
+			continue;
+		}
+		for (sw = 0; sw < SW_MAX; sw++) {
+			if (!req->sw[sw])
+				continue;
+			snprintf(line, sizeof(line), "set %s %s %s", t->session,
+			    switch_name(sw), req->on ? "on" : "off");
+			if (peer_call(conn, line, reply, sizeof(reply)) != 0) {
+				fprintf(stderr, "vtundfix: %s: remote %s: %s\n",
+				    t->tap, switch_name(sw), reply);
+				failed = 1;
+			}
+		}
+		printf("%s: switches turned %s (remote %s, session %s)\n",
+		    t->tap, req->on ? "on" : "off", host, t->session);
+	}
+	peer_close(conn);
+	return failed ? -1 : 0;
+}
+
 static int
 cmd_switch(const struct config *conf, int on, int argc, char *argv[])
 {
 	struct switch_request req;
 	char err[512];
+	int rc = 0;
 
 	if (switches_parse(conf, on, argc, argv, &req, err, sizeof(err)) ==
 	    -1) {
@@ -96,28 +154,69 @@ cmd_switch(const struct config *conf, int on, int argc, char *argv[])
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (req.scope & SCOPE_REMOTE) {
-		fprintf(stderr, "vtundfix: remote switches need the peer "
-		    "channel, which this build does not have yet; use "
-		    "\"local\"\n");
-		return 1;
+	if ((req.scope & SCOPE_LOCAL) &&
+	    switches_apply_local(conf, &req, stdout) == -1)
+		rc = 1;
+	if ((req.scope & SCOPE_REMOTE) && apply_remote(conf, &req) == -1)
+		rc = 1;
+	return rc;
+}
+
+/* The peer's switches of every tap, for the status table. */
+static void
+ask_peers(const struct config *conf, struct status_peer *peers)
+{
+	struct peer_conn *conn = NULL;
+	char host[HOST_MAX] = "", err[512], line[PEER_LINE_MAX], reply[512];
+	size_t i;
+
+	for (i = 0; i < conf->ntaps; i++) {
+		const struct tap_conf *t = &conf->taps[i];
+		struct status_peer *p = &peers[i];
+
+		if (peer_for(conf, t, &conn, host, sizeof(host), err,
+		    sizeof(err)) == NULL) {
+			snprintf(p->why, sizeof(p->why), "%.150s", err);
+			continue;
+		}
+		snprintf(line, sizeof(line), "switches %s", t->session);
+		if (peer_call(conn, line, reply, sizeof(reply)) != 0 ||
+		    peer_parse_switches(reply, p->sw) == -1)
+			snprintf(p->why, sizeof(p->why), "peer %.40s: %.100s", host,
+			    reply);
+		else
+			p->known = 1;
 	}
-	return switches_apply_local(conf, &req, stdout) == 0 ? 0 : 1;
+	peer_close(conn);
 }
 
 static int
 cmd_status(const struct config *conf, int argc, char *argv[])
 {
-	int json = 0;
+	struct status_peer *peers = NULL;
+	int json = 0, local = 0, i, rc;
 
-	if (argc == 1 && strcmp(argv[0], "--json") == 0)
-		json = 1;
-	else if (argc != 0) {
-		fprintf(stderr, "vtundfix: status: unexpected \"%s\"\n",
-		    argv[0]);
-		return EXIT_USAGE;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--local") == 0)
+			local = 1;
+		else {
+			fprintf(stderr, "vtundfix: status: unexpected \"%s\"\n",
+			    argv[i]);
+			return EXIT_USAGE;
+		}
 	}
-	return status_print(conf, json, stdout);
+	if (!local) {
+		if ((peers = calloc(conf->ntaps, sizeof(*peers))) == NULL) {
+			perror("vtundfix");
+			return 1;
+		}
+		ask_peers(conf, peers);
+	}
+	rc = status_print(conf, json, peers, stdout);
+	free(peers);
+	return rc;
 }
 
 static int
@@ -127,6 +226,8 @@ command(struct config *conf, int argc, char *argv[])
 		return cmd_switch(conf, argv[0][1] == 'n', argc - 1, argv + 1);
 	if (strcmp(argv[0], "status") == 0)
 		return cmd_status(conf, argc - 1, argv + 1);
+	if (strcmp(argv[0], "peer") == 0 && argc == 1)
+		return peer_serve(conf, 0, 1);
 	fprintf(stderr, "vtundfix: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -1,0 +1,70 @@
+/*
+ * peer: the peer protocol (SPEC §7, docs/peer-protocol.md) and its server,
+ * `vtundfix peer`, which answers the other end's questions on stdin/stdout.
+ *
+ * One request per line, one reply line per request ("ok ..." or
+ * "err MESSAGE").  Tunnels are named by their vtund session, which is the
+ * same on both ends (tap names need not be).  Everything is bounded: lines
+ * of at most PEER_LINE_MAX bytes, printable ASCII only, a partial line must
+ * be completed within PEER_LINE_TIMEOUT_MS, and after PEER_ERRORS_MAX bad
+ * requests in a row the server hangs up.
+ */
+#ifndef VTUNDFIX_PEER_H
+#define VTUNDFIX_PEER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "datafile.h"
+
+#define PEER_VERSION		1
+#define PEER_HELLO		"vtundfix-peer"
+#define PEER_LINE_MAX		256
+#define PEER_REPLY_MAX		65536	/* status replies carry JSON */
+#define PEER_LINE_TIMEOUT_MS	10000
+#define PEER_ERRORS_MAX		16
+
+enum peer_verb {
+	PV_HELLO,		/* vtundfix-peer VERSION */
+	PV_COUNTERS,		/* counters SESSION */
+	PV_SWITCHES,		/* switches SESSION */
+	PV_SET,			/* set SESSION SWITCH on|off */
+	PV_RESET,		/* reset SESSION: forget stored counters */
+	PV_PROBE,		/* probe SESSION: is this end probing */
+	PV_STATUS,		/* status: the JSON of `vtundfix status` */
+	PV_QUIT,
+};
+
+struct peer_request {
+	enum peer_verb	 verb;
+	int		 version;		/* PV_HELLO */
+	char		 session[SESSION_MAX];
+	enum switch_id	 sw;			/* PV_SET */
+	int		 on;			/* PV_SET */
+};
+
+/*
+ * Parse one request line (no newline).  0, or -1 with the reason in ERR.
+ * Knows nothing of the configuration: the session is only checked for form.
+ */
+int	 peer_parse_request(const char *line, struct peer_request *req,
+	    char *err, size_t errlen);
+
+/* Serve requests on IN until EOF, "quit" or too many errors.  Exit code. */
+int	 peer_serve(const struct config *conf, int in, int out);
+
+/* Replies, for the client side.  0, or -1 if the line is not such a reply. */
+struct peer_counters {
+	int		 absent;		/* the tap does not exist */
+	struct counters	 c;
+};
+int	 peer_parse_counters(const char *reply, struct peer_counters *pc);
+int	 peer_parse_switches(const char *reply, int sw[SW_MAX]);
+
+struct peer_probe {
+	int		 running;		/* the daemon runs */
+	int		 probing;		/* and its worker probes this tap */
+};
+int	 peer_parse_probe(const char *reply, struct peer_probe *pp);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * peer_client: talk to the other end's `vtundfix peer` through
+ * PEER_COMMAND (ssh by default; "%h" is the peer's address).
+ *
+ * Two ways: blocking calls for the command line tools (`vtundfix off ...
+ * both`, `vtundfix status`), and a channel for a worker's event loop that
+ * stays open, times out every request and reconnects with back-off.  An
+ * unreachable peer never blocks a worker: while the channel is down and
+ * backing off, requests fail at once and the caller uses what it knew.
+ */
+#ifndef VTUNDFIX_PEER_CLIENT_H
+#define VTUNDFIX_PEER_CLIENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define PEER_TIMEOUT_MS		5000	/* per request */
+#define PEER_BACKOFF_MIN_MS	1000
+#define PEER_BACKOFF_MAX_MS	60000
+
+/* The peer's address for TAP: SERVER on a client, its client ip on a server. */
+const char *peer_host(const struct config *conf, const struct tap_conf *tap);
+
+/* --- blocking, for the command line tools --- */
+
+struct peer_conn;
+
+/* Start PEER_COMMAND and shake hands; NULL with a message in ERR. */
+struct peer_conn *peer_connect(const struct config *conf, const char *host,
+	    char *err, size_t errlen);
+/*
+ * Send REQUEST and wait for its reply line (without newline) in REPLY.
+ * 0 for an "ok" reply, 1 for an "err" reply, -1 on failure (ERR-like text
+ * in REPLY).
+ */
+int	 peer_call(struct peer_conn *, const char *request, char *reply,
+	    size_t len);
+void	 peer_close(struct peer_conn *);
+
+/* --- asynchronous, for a worker's event loop --- */
+
+struct peer_chan;
+/* REPLY is the reply line ("ok ..."/"err ..."), or NULL on failure. */
+typedef void (*peer_reply_cb)(const char *reply, void *arg);
+
+struct peer_chan *peerchan_new(const struct config *conf, const char *host);
+void	 peerchan_free(struct peer_chan *);
+/*
+ * Queue REQUEST; CB is called exactly once, later, with the reply or NULL.
+ * Returns -1 without calling CB when the channel is backing off or the
+ * queue is full.
+ */
+int	 peerchan_request(struct peer_chan *, const char *request,
+	    peer_reply_cb cb, void *arg);
+/* Is the channel connected (handshake done)? */
+int	 peerchan_up(const struct peer_chan *);
+
+#endif
