@@ -44,6 +44,7 @@ struct tapcheck {
 	int			 client_connecting;/* client has no session */
 	uint64_t		 connecting_since;/* ms, 0 if connected */
 	int			 tunnel_dead;	/* liveness says no data flows */
+	int			 tunnel_pending;/* restarted, no flow seen yet */
 	char			 tunnel_why[100];/* and why it says so */
 	struct counters		 fwd_uplink, fwd_tap;/* check 6's samples */
 	uint64_t		 fwd_sampled;	/* ms, 0 if none */

@@ -21,8 +21,11 @@
 #include "checks.h"
 #include "event.h"
 #include "links.h"
+#include "liveness.h"
 #include "log.h"
 #include "notify.h"
+#include "peer.h"
+#include "peer_client.h"
 #include "proctitle.h"
 #include "worker.h"
 
@@ -32,6 +35,10 @@ static struct ev_timer	 round_timer;
 static int		 vtund_fd = -1;		/* pidfd of tc.watched_pid */
 static pid_t		 vtund_pid;
 static const char	*datafile_name;		/* "data_tap0" */
+static struct peer_chan	*peer;
+static struct ev_timer	 peer_timer;
+
+#define PEER_POLL_MS	5000	/* how often a client asks the server's switches */
 
 static void	 run_round(void *);
 
@@ -65,6 +72,34 @@ save_datafile(void)
 	tc.df_dirty = 0;
 	if (datafile_update(tc.datafile, merge_history, NULL) == -1)
 		log_warn("%s", tc.datafile);
+}
+
+/* The server's switches: a client does not check what the server switched
+ * off (seed). */
+static void
+peer_switches(const char *reply, void *arg)
+{
+	int sw[SW_MAX], off;
+
+	if (reply == NULL || peer_parse_switches(reply, sw) == -1)
+		return;			/* keep what we knew */
+	off = !sw[SW_SERVICE];
+	if (off == tc.peer_service_off)
+		return;
+	tc.peer_service_off = off;
+	log_info("the server switched service %s for session %s",
+	    off ? "off" : "on", tc.tap->session);
+	round_soon();
+}
+
+static void
+poll_peer(void *arg)
+{
+	char req[PEER_LINE_MAX];
+
+	snprintf(req, sizeof(req), "switches %s", tc.tap->session);
+	(void)peerchan_request(peer, req, peer_switches, NULL);
+	ev_timer_set(&peer_timer, PEER_POLL_MS, poll_peer, NULL);
 }
 
 static void
@@ -136,6 +171,8 @@ link_event(const char *name, enum link_event ev, void *arg)
 {
 	if (!interesting(name))
 		return;
+	if (name[0] == '\0' || strcmp(name, tc.tap->tap) == 0)
+		liveness_tap_changed();
 	log_debug("link %s %s", name[0] ? name : "(all)",
 	    ev == LINK_REMOVED ? "removed" : "changed");
 	round_soon();
@@ -284,10 +321,18 @@ worker_main(const struct config *conf, const struct tap_conf *tap)
 	load_datafile();
 	watch_datadir(conf->data_dir);
 	notify_init(conf, tap);
+	if ((peer = peerchan_new(conf, peer_host(conf, tap))) == NULL)
+		fatal("peer channel");
+	liveness_start(&tc, peer, round_soon, save_datafile);
+	if (conf->machine == ROLE_CLIENT)
+		poll_peer(NULL);
 	log_info("checking %s: session %s, bridge %s, uplink %s", tap->tap,
 	    tap->session, tap->bridge, tap->uplink);
 	run_round(NULL);
 	ev_run();
+	liveness_stop();
+	peerchan_free(peer);
+	save_datafile();
 	log_info("worker stopped");
 	exit(0);
 }
