@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The peer channel in the two-host lab (issue 5): the client reaches the
+# server through a real sshd whose key is pinned to `vtundfix peer`; the
+# server reaches the client through `ip netns exec`.  Remote switches reach
+# the other end's running worker; a fault on either end stays unrepaired
+# while switched off and is repaired once switched on.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+. tests/lab/lab.sh
+. tests/lab/lab-vtundfix.sh
+. tests/lab/lab-ssh.sh
+
+VTUNDCTL=${VTUNDCTL:-$PWD/build/san/vtundctl}
+failures=0
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+check() {	# NAME COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+json_switch() {	# SIDE SWITCH -> true|false of tap0's local switch
+	labfix_cmd "$1" status --json --local |
+	    grep -o "\"switches\":{[^}]*}" | head -1 |
+	    grep -o "\"$2\":[a-z]*" | cut -d: -f2
+}
+
+lab_init peer
+lab_create 1
+labfix_write_conf srv
+labssh_start srv || exit 1
+labfix_write_conf cli PEER_COMMAND "$(labssh_peer_command)"
+labfix_start srv
+labfix_start cli
+lab_wait_traffic 0 20 >/dev/null || not_ok "peer/tunnel-up"
+
+# Status on the client shows the server's switches, fetched through sshd.
+out=$(labfix_cmd cli status 2>&1)
+if grep -q 'peer: *switches all on' <<<"$out"; then ok "peer/status-over-ssh"
+else not_ok "peer/status-over-ssh"; sed 's/^/#   /' <<<"$out"
+	sed 's/^/#   sshd: /' "$(labssh_dir)/sshd.log"; fi
+out=$(labfix_cmd srv status --json 2>&1)
+check "peer/status-json-over-netns" grep -q '"peer":{"switches":{"service":true' <<<"$out"
+
+# The pinned key runs nothing but the peer server, whatever is asked.
+out=$(ip netns exec "$LAB_CLI" ssh -F "$(labssh_dir)/ssh_config" \
+    "$LAB_SERVER_IP" cat /etc/shadow <<<'vtundfix-peer 1' 2>&1)
+check "peer/ssh-key-pinned" grep -qx 'ok vtundfix-peer 1 server' <<<"$out"
+
+# vtundctl on the client switches tap0 off on both ends.
+ip netns exec "$LAB_CLI" "$VTUNDCTL" -f "$(labfix_conf cli)" fix off tap0 >/dev/null 2>&1
+check "peer/off-local" [ "$(json_switch cli service)" = false ]
+check "peer/off-remote" [ "$(json_switch srv service)" = false ]
+
+# Faults on both ends now stay unrepaired.
+lab_in cli ip link del br0
+lab_in srv ip link set tap0 nomaster
+sleep 3
+check "peer/client-fault-left-alone" ! lab_in cli ip link show br0 >/dev/null 2>&1
+check "peer/server-fault-left-alone" ! lab_in srv ip link show tap0 2>/dev/null | grep -q 'master br0'
+
+# Switched on again (from the server end this time): both repaired.
+ip netns exec "$LAB_SRV" "$VTUNDCTL" -f "$(labfix_conf srv)" fix on tap0 >/dev/null 2>&1
+if lab_wait_traffic 0 15 >/dev/null; then ok "peer/on-repairs-both"
+else not_ok "peer/on-repairs-both"
+	sed 's/^/#   cli: /' "$(labfix_log cli)"; sed 's/^/#   srv: /' "$(labfix_log srv)"; fi
+
+# The server switches only its own service off: the client must stop checking.
+labfix_cmd srv off tap0 local service >/dev/null
+sleep 7		# the client polls the server's switches every 5 s
+lab_in cli ip link set br0 down
+sleep 3
+check "peer/client-honours-server-off" ! lab_in cli ip link show br0 | grep -q 'state UP\|,UP'
+labfix_cmd srv on tap0 local service >/dev/null
+if lab_wait_traffic 0 20 >/dev/null; then ok "peer/client-resumes"
+else not_ok "peer/client-resumes"; sed 's/^/#   cli: /' "$(labfix_log cli)"; fi
+
+# An unreachable peer: remote switches fail clearly, local ones still work.
+labfix_write_conf cli PEER_COMMAND "/usr/bin/ssh -F $(labssh_dir)/ssh_config -p 1 %h vtundfix peer"
+out=$(labfix_cmd cli off tap0 both bridge 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'remote switches not changed' <<<"$out" &&
+    [ "$(json_switch cli bridge)" = false ]; then ok "peer/unreachable-reported"
+else not_ok "peer/unreachable-reported"; sed 's/^/#   /' <<<"$out"; fi
+labfix_cmd cli on tap0 local bridge >/dev/null
+
+labfix_stop cli
+labfix_stop srv
+[ "$failures" -eq 0 ]
