@@ -74,5 +74,53 @@ check: deps
 unit: $(UNITBIN)
 	./tests/run.sh unit
 
+# Install layout (SPEC §10, the seed's file table).  DESTDIR and PREFIX are
+# honoured; /etc/vtundfix.conf is never overwritten.
+SBINDIR  = $(PREFIX)/sbin
+MANDIR   = $(PREFIX)/share/man
+UNITDIR  = $(PREFIX)/lib/systemd/system
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+DOCDIR   = $(PREFIX)/share/doc/vtundfix
+DATADIR  = /var/vtundfix
+SUBST    = sed 's|@SBINDIR@|$(SBINDIR)|g'
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)/etc/init.d \
+	    $(DESTDIR)/etc/cron.d $(DESTDIR)/etc/logrotate.d \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
+	install -d -m 0750 $(DESTDIR)$(DATADIR)
+	install -m 0755 build/vtundfix build/vtundctl $(DESTDIR)$(SBINDIR)/
+	$(SUBST) init/vtundfix_cron >$(DESTDIR)$(SBINDIR)/vtundfix_cron
+	chmod 0755 $(DESTDIR)$(SBINDIR)/vtundfix_cron
+	$(SUBST) init/vtundfix.init >$(DESTDIR)/etc/init.d/vtundfix
+	chmod 0755 $(DESTDIR)/etc/init.d/vtundfix
+	$(SUBST) init/vtundfix.cron >$(DESTDIR)/etc/cron.d/vtundfix
+	$(SUBST) init/vtundfix.logrotate >$(DESTDIR)/etc/logrotate.d/vtundfix
+	$(SUBST) init/vtundfix.service >$(DESTDIR)$(UNITDIR)/vtundfix.service
+	chmod 0644 $(DESTDIR)/etc/cron.d/vtundfix \
+	    $(DESTDIR)/etc/logrotate.d/vtundfix $(DESTDIR)$(UNITDIR)/vtundfix.service
+	install -m 0644 man/vtundfix.8 man/vtundctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/vtundfix.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completion/vtundctl.bash $(DESTDIR)$(COMPDIR)/vtundctl
+	ln -sf vtundctl $(DESTDIR)$(COMPDIR)/vtundfix
+	install -m 0644 docs/*.md etc/vtundfix.conf $(DESTDIR)$(DOCDIR)/
+	@if [ -e $(DESTDIR)/etc/vtundfix.conf ]; then \
+		echo "keeping the existing $(DESTDIR)/etc/vtundfix.conf"; \
+	else \
+		install -m 0640 etc/vtundfix.conf $(DESTDIR)/etc/vtundfix.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vtundfix $(DESTDIR)$(SBINDIR)/vtundctl \
+	    $(DESTDIR)$(SBINDIR)/vtundfix_cron $(DESTDIR)/etc/init.d/vtundfix \
+	    $(DESTDIR)/etc/cron.d/vtundfix $(DESTDIR)/etc/logrotate.d/vtundfix \
+	    $(DESTDIR)$(UNITDIR)/vtundfix.service \
+	    $(DESTDIR)$(MANDIR)/man8/vtundfix.8 $(DESTDIR)$(MANDIR)/man8/vtundctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/vtundfix.conf.5 \
+	    $(DESTDIR)$(COMPDIR)/vtundctl $(DESTDIR)$(COMPDIR)/vtundfix
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept /etc/vtundfix.conf and $(DATADIR) (remove them by hand)"
+
 clean:
 	rm -rf build
