@@ -12,6 +12,7 @@
  * the daemon is not running.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,8 @@ main(int argc, char *argv[])
 	int ch, foreground = 0, test = 0, rc;
 
 	proctitle_init(argc, argv);
+	/* A peer or mailer that went away is an error to report, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+f:ntvhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {

@@ -1,0 +1,333 @@
+/*
+ * exec: run programs with execve and a fixed argv, never a shell.
+ *
+ * Every child reports a failed execve through a close-on-exec pipe, so the
+ * caller learns "no such file" from the return value instead of from a
+ * child that exits 127.  Children get the default signal mask and
+ * dispositions, and a fixed environment (PATH only).
+ */
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec.h"
+
+#define FIXED_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
+			"/sbin:/bin"
+
+static char *const fixed_env[] = { "PATH=" FIXED_PATH, NULL };
+
+int
+exec_resolve(const char *name, char *path, size_t len)
+{
+	const char *dir, *end;
+	int n;
+
+	if (strchr(name, '/') != NULL) {
+		if (access(name, X_OK) == -1)
+			return -1;
+		n = snprintf(path, len, "%s", name);
+		return n < 0 || (size_t)n >= len ? (errno = ENAMETOOLONG, -1) :
+		    0;
+	}
+	for (dir = FIXED_PATH; *dir != '\0'; dir = *end ? end + 1 : end) {
+		end = strchrnul(dir, ':');
+		n = snprintf(path, len, "%.*s/%s", (int)(end - dir), dir, name);
+		if (n > 0 && (size_t)n < len && access(path, X_OK) == 0)
+			return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+/* In a child: default signals, nothing blocked. */
+static void
+reset_signals(void)
+{
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void
+close_from(int lowfd, int keep)
+{
+	int fd;
+
+	if (keep < lowfd) {
+		if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+			return;
+	}
+	for (fd = lowfd; fd < 1024; fd++)
+		if (fd != keep)
+			close(fd);
+}
+
+/* In a child: exec ARGV, or report errno on ERRFD and exit. */
+static void __attribute__((noreturn))
+child_exec(char *const argv[], int errfd)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (exec_resolve(argv[0], path, sizeof(path)) == 0)
+		execve(path, argv, fixed_env);
+	err = errno;
+	(void)write(errfd, &err, sizeof(err));
+	_exit(127);
+}
+
+/* Read the child's report: 0 if it exec'd, else -1 with its errno. */
+static int
+exec_result(int errfd)
+{
+	int err;
+	ssize_t n;
+
+	while ((n = read(errfd, &err, sizeof(err))) == -1 && errno == EINTR)
+		;
+	close(errfd);
+	if (n == (ssize_t)sizeof(err)) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+devnull_stdio(int in, int out, int err)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd == -1)
+		return -1;
+	if ((in && dup2(fd, 0) == -1) || (out && dup2(fd, 1) == -1) ||
+	    (err && dup2(fd, 2) == -1))
+		return -1;
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static pid_t
+reap(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return pid;
+}
+
+/*
+ * Detached: an intermediate child starts the program and exits at once,
+ * so the program is reparented and the caller never has to reap it.  The
+ * intermediate child sends the program's pid, then the exec result.
+ */
+pid_t
+exec_spawn(char *const argv[])
+{
+	int pfd[2];
+	pid_t mid, pid = -1;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		return -1;
+	if ((mid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (mid == 0) {
+		close(pfd[0]);
+		reset_signals();
+		setsid();
+		if ((pid = fork()) != 0) {
+			(void)write(pfd[1], &pid, sizeof(pid));
+			_exit(pid == -1 ? 1 : 0);
+		}
+		if (devnull_stdio(1, 1, 1) == -1)
+			child_exec((char *[]){ "/nonexistent", NULL }, pfd[1]);
+		close_from(3, pfd[1]);
+		child_exec(argv, pfd[1]);
+	}
+	close(pfd[1]);
+	reap(mid);
+	while ((n = read(pfd[0], &pid, sizeof(pid))) == -1 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(pid) || pid == -1) {
+		close(pfd[0]);
+		errno = ECHILD;
+		return -1;
+	}
+	return exec_result(pfd[0]) == -1 ? -1 : pid;
+}
+
+/* Fork a child with STDIN from IN (or /dev/null when -1). */
+static pid_t
+start_child(char *const argv[], int in, int out, int quiet_err, int keep_stdio)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		reset_signals();
+		if (!keep_stdio) {
+			if ((in != -1 && dup2(in, 0) == -1) ||
+			    (out != -1 && dup2(out, 1) == -1) ||
+			    devnull_stdio(in == -1, out == -1, quiet_err) == -1)
+				child_exec((char *[]){ "/nonexistent", NULL },
+				    pfd[1]);
+		}
+		close_from(3, pfd[1]);
+		child_exec(argv, pfd[1]);
+	}
+	close(pfd[1]);
+	if (exec_result(pfd[0]) == -1) {
+		int err = errno;
+
+		reap(pid);
+		errno = err;
+		return -1;
+	}
+	return pid;
+}
+
+/* Write LEN bytes of INPUT to FD; a wait of TIMEOUT_MS without progress
+ * ends it (our inputs are small mails). */
+static void
+feed(int fd, const char *input, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	ssize_t n;
+
+	while (len > 0 && poll(&pfd, 1, timeout_ms) > 0) {
+		n = write(fd, input, len);
+		if (n == -1 && errno == EAGAIN)
+			continue;
+		if (n <= 0)
+			break;		/* EPIPE: it does not want more */
+		input += n;
+		len -= (size_t)n;
+	}
+}
+
+int
+exec_run(char *const argv[], const char *input, size_t len, int timeout_ms)
+{
+	int in[2], pidfd, status, err;
+	struct pollfd pfd;
+	sigset_t pipe_set, old;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) == -1)
+		return -1;
+	pid = start_child(argv, in[0], -1, 1, 0);
+	err = errno;
+	close(in[0]);
+	if (pid == -1) {
+		close(in[1]);
+		errno = err;
+		return -1;
+	}
+	/* A child that does not read its input must not kill us. */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	if (input != NULL)
+		feed(in[1], input, len, timeout_ms);
+	close(in[1]);
+	{
+		struct timespec zero = { 0, 0 };
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pfd.fd = pidfd;
+	pfd.events = POLLIN;
+	if (pidfd != -1 && poll(&pfd, 1, timeout_ms) == 0) {
+		kill(pid, SIGTERM);
+		if (poll(&pfd, 1, 1000) == 0)
+			kill(pid, SIGKILL);
+		close(pidfd);
+		reap(pid);
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (pidfd != -1)
+		close(pidfd);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+pid_t
+exec_pipe(char *const argv[], int *to_child, int *from_child)
+{
+	int in[2], out[2], err;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid = start_child(argv, in[0], out[1], 1, 0);
+	err = errno;
+	close(in[0]);
+	close(out[1]);
+	if (pid == -1) {
+		close(in[1]);
+		close(out[0]);
+		errno = err;
+		return -1;
+	}
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	*to_child = in[1];
+	*from_child = out[0];
+	return pid;
+}
+
+int
+exec_wait(char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	if ((pid = start_child(argv, -1, -1, 0, 1)) == -1)
+		return -1;
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

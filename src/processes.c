@@ -1,0 +1,278 @@
+/*
+ * processes: vtund processes, seen through /proc.
+ *
+ * vtund sets its title with setproctitle(): the title is written over
+ * argv[0] and padded with NULs, so it is the first string of
+ * /proc/PID/cmdline.  A zombie has an empty cmdline and state 'Z'; it is
+ * not a running vtund.  A process in another network namespace (another
+ * lab, another container) is none of our business.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "processes.h"
+
+#define TITLE_MAX	4096
+
+static const char *const kind_names[] = {
+	[VTUND_LISTENER] = "listener",
+	[VTUND_SERVER_SESSION] = "server session",
+	[VTUND_CLIENT_CONNECTING] = "client connecting",
+	[VTUND_CLIENT_CONNECTED] = "client connected",
+	[VTUND_CLOSING] = "closing",
+};
+
+const char *
+procs_kind_name(enum vtund_kind kind)
+{
+	if ((unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]))
+		return kind_names[kind];
+	return "unknown";
+}
+
+/* "ether tap0", "tun tun0": the device of a connected session. */
+static int
+parse_device(const char *rest, struct vtund_proc *p)
+{
+	static const char *const types[] = { "ether ", "tun " };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i]);
+		if (strncmp(rest, types[i], n) != 0)
+			continue;
+		rest += n;
+		if (*rest == '\0' || strlen(rest) >= sizeof(p->device) ||
+		    strpbrk(rest, " /") != NULL)
+			return -1;
+		strcpy(p->device, rest);
+		return 0;
+	}
+	if (strcmp(rest, "pipe") == 0 || strcmp(rest, "tty") == 0)
+		return 0;
+	return -1;
+}
+
+static int
+parse_session_state(const char *rest, struct vtund_proc *p)
+{
+	const char *sp = strchr(rest, ' ');
+	size_t n;
+
+	if (sp == NULL || sp == rest)
+		return -1;
+	n = (size_t)(sp - rest);
+	if (n >= sizeof(p->session))
+		return -1;
+	memcpy(p->session, rest, n);
+	p->session[n] = '\0';
+	rest = sp + 1;
+	if (strcmp(rest, "closing") == 0 ||
+	    strcmp(rest, "running down commands") == 0) {
+		p->kind = VTUND_CLOSING;
+		return 0;
+	}
+	if (p->client && strncmp(rest, "connecting to ", 14) == 0 &&
+	    rest[14] != '\0') {
+		p->kind = VTUND_CLIENT_CONNECTING;
+		return 0;
+	}
+	if (parse_device(rest, p) == -1)
+		return -1;
+	p->kind = p->client ? VTUND_CLIENT_CONNECTED : VTUND_SERVER_SESSION;
+	return 0;
+}
+
+int
+procs_parse_title(const char *title, struct vtund_proc *p)
+{
+	const char *rest;
+
+	memset(p, 0, sizeof(*p));
+	if (strncmp(title, "vtund[c]: ", 10) == 0)
+		p->client = 1;
+	else if (strncmp(title, "vtund[s]: ", 10) != 0)
+		return -1;
+	rest = title + 10;
+	if (!p->client && strncmp(rest, "waiting for connections on port ",
+	    32) == 0 && isdigit((unsigned char)rest[32])) {
+		p->kind = VTUND_LISTENER;
+		return 0;
+	}
+	return parse_session_state(rest, p);
+}
+
+/* Read at most LEN - 1 bytes of a small /proc file; -1 on error. */
+static ssize_t
+read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* State and start time (field 22) from /proc/PID/stat. */
+static int
+read_stat(pid_t pid, char *state, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0 ||
+	    (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+		return -1;
+	p += 2;				/* field 3, the state */
+	*state = *p;
+	for (field = 3; field < 22 && p != NULL; field++)
+		if ((p = strchr(p, ' ')) != NULL)
+			p++;
+	if (p == NULL)
+		return -1;
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+static int
+same_netns(pid_t pid, const struct stat *self)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &st) == 0 && st.st_ino == self->st_ino &&
+	    st.st_dev == self->st_dev;
+}
+
+/* A live vtund process of this namespace, parsed into *P. */
+static int
+read_proc(pid_t pid, const struct stat *netns, struct vtund_proc *p)
+{
+	char path[64], title[TITLE_MAX], state;
+	unsigned long long start;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (read_small(path, title, sizeof(title)) <= 0 ||
+	    strncmp(title, "vtund[", 6) != 0)
+		return -1;
+	if (procs_parse_title(title, p) == -1)
+		return -1;
+	if (read_stat(pid, &state, &start) == -1 || state == 'Z' ||
+	    state == 'X' || !same_netns(pid, netns))
+		return -1;
+	p->pid = pid;
+	p->start_time = start;
+	return 0;
+}
+
+typedef int (*proc_filter)(const struct vtund_proc *, const void *);
+
+static int
+scan(proc_filter keep, const void *arg, struct vtund_proc *out, size_t max)
+{
+	struct vtund_proc p;
+	struct dirent *de;
+	struct stat netns;
+	DIR *dir;
+	char *end;
+	long pid;
+	int found = 0;
+
+	if (stat("/proc/self/ns/net", &netns) == -1 ||
+	    (dir = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == getpid())
+			continue;
+		if (read_proc((pid_t)pid, &netns, &p) == -1 ||
+		    (keep != NULL && !keep(&p, arg)))
+			continue;
+		if ((size_t)found < max)
+			out[found] = p;
+		found++;
+	}
+	closedir(dir);
+	return found;
+}
+
+int
+procs_scan(struct vtund_proc *out, size_t max)
+{
+	return scan(NULL, NULL, out, max);
+}
+
+struct session_filter {
+	const char	*session;
+	int		 client;
+};
+
+static int
+is_session(const struct vtund_proc *p, const void *arg)
+{
+	const struct session_filter *f = arg;
+
+	return p->kind != VTUND_LISTENER && p->client == f->client &&
+	    strcmp(p->session, f->session) == 0;
+}
+
+int
+procs_find_session(const char *session, int client, struct vtund_proc *out,
+    size_t max)
+{
+	struct session_filter f = { session, client };
+
+	return scan(is_session, &f, out, max);
+}
+
+static int
+is_listener(const struct vtund_proc *p, const void *arg)
+{
+	return p->kind == VTUND_LISTENER;
+}
+
+int
+procs_find_listener(struct vtund_proc *out, size_t max)
+{
+	return scan(is_listener, NULL, out, max);
+}
+
+int
+procs_signal(const struct vtund_proc *p, int sig)
+{
+	unsigned long long start;
+	char state;
+
+	if (read_stat(p->pid, &state, &start) == -1 ||
+	    start != p->start_time || state == 'Z') {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(p->pid, sig);
+}
+
+int
+procs_watch(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
