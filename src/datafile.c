@@ -335,7 +335,15 @@ lock_datafile(const char *path)
 	base = base ? base + 1 : path;
 	snprintf(lock, sizeof(lock), "%.*s.%s.lock", (int)(base - path), path,
 	    base);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1)
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1 && errno == ENOENT && base > path) {
+		/* DATA_DIR not made yet (the daemon never ran): make it. */
+		snprintf(lock, sizeof(lock), "%.*s", (int)(base - path), path);
+		if (mkdir(lock, 0750) == -1 && errno != EEXIST)
+			return -1;
+		return lock_datafile(path);
+	}
+	if (fd == -1)
 		return -1;
 	if (flock(fd, LOCK_EX) == -1) {
 		close(fd);

@@ -175,14 +175,15 @@ test_server_conversation(void)
 static void
 test_server_hostile_input(void)
 {
+	static const char tail[] = "\nset sess0 \x01\xff service off\n"
+	    "vtundfix-peer 1\nset sess0 service off\x00\n";
 	char in[2000], out[16384], path[300];
 	struct stat st;
 
-	/* An over-long line, then binary garbage, then a good request. */
+	/* An over-long line, then binary garbage, then a NUL. */
 	memset(in, 'x', 600);
-	memcpy(in + 600, "\nset sess0 \x01\xff service off\nvtundfix-peer 1\n"
-	    "set sess0 service off\x00\n", 48);
-	CHECK_INT(converse(in, 648, out, sizeof(out)), 0);
+	memcpy(in + 600, tail, sizeof(tail) - 1);
+	CHECK_INT(converse(in, 600 + sizeof(tail) - 1, out, sizeof(out)), 0);
 	CHECK(strstr(out, "err line too long (at most 256 bytes)\n") == out);
 	CHECK(strstr(out, "err unprintable input\nok vtundfix-peer 1 server\n"
 	    "err unprintable input\n") != NULL);
