@@ -4,7 +4,10 @@
  * No client: start `VTUND -f VTUND_CONF SESSION SERVER`.  Several clients
  * fight for the session forever under `multi killold` (seed): keep the one
  * that is connected (the oldest, if several are) and kill the others.  A
- * client that is still connecting is already retrying: it is left alone.
+ * client that is still connecting is already retrying: it is left alone
+ * here (check 4 hurries it).  A persistent client whose session ended keeps
+ * the title "closing" while it sleeps before reconnecting, so "closing"
+ * counts as a client that is connecting, not as one that is gone.
  */
 #include <errno.h>
 #include <signal.h>
@@ -77,7 +80,9 @@ kill_duplicates(struct tapcheck *tc, struct vtund_proc *p, int n)
 	}
 	snprintf(action, sizeof(action), "kept pid %d, killed", (int)p[keep].pid);
 	for (i = 0; i < n; i++) {
-		if (i == keep || procs_signal(&p[i], SIGTERM) == -1)
+		/* SIGKILL: vtund loses a SIGTERM that arrives while it is
+		 * authenticating, and the fight goes on. */
+		if (i == keep || procs_signal(&p[i], SIGKILL) == -1)
 			continue;
 		killed++;
 		len = strlen(action);
@@ -93,30 +98,22 @@ kill_duplicates(struct tapcheck *tc, struct vtund_proc *p, int n)
 enum check_result
 check_client(struct tapcheck *tc)
 {
-	struct vtund_proc p[MAX_CLIENTS], live[MAX_CLIENTS];
-	int i, n, nlive = 0, closing = 0;
+	struct vtund_proc p[MAX_CLIENTS];
+	int n;
 
 	n = procs_find_session(tc->tap->session, 1, p, MAX_CLIENTS);
 	if (n == -1) {
 		log_warn("client: cannot scan /proc");
 		return CR_OK;
 	}
-	for (i = 0; i < n && i < MAX_CLIENTS; i++) {
-		if (p[i].kind == VTUND_CLOSING)
-			closing++;
-		else
-			live[nlive++] = p[i];
-	}
-	if (nlive == 0 && closing > 0) {
-		/* It is going down; see what remains in a moment. */
-		tc->settle_ms = KILL_SETTLE_MS;
-		return CR_WAIT;
-	}
-	if (nlive == 0)
+	if (n > MAX_CLIENTS)
+		n = MAX_CLIENTS;
+	if (n == 0)
 		return start_client(tc);
-	if (nlive > 1)
-		return kill_duplicates(tc, live, nlive);
-	tc->watched_pid = live[0].pid;
-	tc->client_connecting = live[0].kind == VTUND_CLIENT_CONNECTING;
+	if (n > 1)
+		return kill_duplicates(tc, p, n);
+	tc->watched_pid = p[0].pid;
+	tc->client_connecting = p[0].kind != VTUND_CLIENT_CONNECTED;
+	tc->client_closing = p[0].kind == VTUND_CLOSING;
 	return CR_OK;
 }

@@ -4,7 +4,8 @@
  * There is one listener for all sessions, but every worker checks it (seed).
  * So that two workers never start two listeners, the start happens under a
  * lock (DATA_DIR/.listener.lock) and not again within LISTENER_GRACE_S of
- * the last start, whose time the lock file keeps.
+ * the last start, whose time the lock file keeps (an empty lock file: never
+ * started).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -54,9 +55,10 @@ start_listener(struct tapcheck *tc, char *action, size_t len)
 		return -1;
 	}
 	if (!listener_running(tc) && (fstat(fd, &st) == -1 ||
-	    time(NULL) - st.st_mtime >= LISTENER_GRACE_S)) {
+	    st.st_size == 0 || time(NULL) - st.st_mtime >= LISTENER_GRACE_S)) {
 		pid = exec_spawn(tc->conf->listener_start.argv);
-		futimens(fd, NULL);
+		if (ftruncate(fd, 0) == 0)
+			dprintf(fd, "%lld\n", (long long)time(NULL));
 	}
 	close(fd);
 	if (pid == -1)

@@ -42,6 +42,7 @@ struct tapcheck {
 	struct backoff		 backoff[CHK_MAX];
 	pid_t			 watched_pid;	/* vtund process to watch */
 	int			 client_connecting;/* client has no session */
+	int			 client_closing;/* and its last one ended */
 	uint64_t		 connecting_since;/* ms, 0 if connected */
 	int			 tunnel_dead;	/* liveness says no data flows */
 	int			 tunnel_pending;/* restarted, no flow seen yet */

@@ -3,7 +3,10 @@
 # the demo and the benchmark (one implementation).
 #
 #	lab_init NAME		names for this run; cleanup on any exit
-#	lab_create [NTAPS]	build it, start vtund, wait for LAN-to-LAN traffic
+#	lab_create [NTAPS] [--no-vtund]
+#				build it, start vtund, wait for LAN-to-LAN
+#				traffic; --no-vtund: the network only, vtund
+#				left for the daemon under test to start
 #	lab_in srv|cli|lans|lanc CMD...	run CMD in that namespace
 #	lab_session I		vtund session name of tunnel I
 #	lab_wait_traffic I SECONDS	0 as soon as LAN-to-LAN ping over tunnel I
@@ -167,6 +170,7 @@ lab_create() {
 	done
 	lab_write_vtund_conf "$LAB_VTUND_SRV_CONF"
 	lab_write_vtund_conf "$LAB_VTUND_CLI_CONF"
+	[ "${2:-}" = --no-vtund ] && return 0
 	lab_in srv /usr/sbin/vtund -s -f "$LAB_VTUND_SRV_CONF" || return 1
 	for ((i = 0; i < LAB_NTAPS; i++)); do
 		lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" \

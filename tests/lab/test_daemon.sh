@@ -18,7 +18,7 @@ not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
 now_ms() { date +%s%3N; }
 
 lab_init daemon
-lab_create 1
+lab_create 1 --no-vtund || exit 1
 labfix_write_conf srv
 labfix_write_conf cli
 
@@ -35,22 +35,27 @@ wait_traffic() {
 	return 1
 }
 
-# logged SIDE PATTERN: the log of SIDE has a line matching PATTERN.
+# logged SIDE PATTERN: the log of SIDE (srv, cli or both) matches PATTERN.
 logged() {
-	grep -qE -- "$2" "$(labfix_log "$1")"
+	if [ "$1" = both ]; then
+		grep -qE -- "$2" "$(labfix_log srv)" "$(labfix_log cli)"
+	else
+		grep -qE -- "$2" "$(labfix_log "$1")"
+	fi
 }
 
 # fault NAME SIDE LOG-PATTERN COMMAND...: inject, expect repair.
 fault() {
 	local name=$1 side=$2 pattern=$3
 	shift 3
-	: >"$(labfix_log "$side")"
+	: >"$(labfix_log srv)"
+	: >"$(labfix_log cli)"
 	"$@"
 	if wait_traffic "$name" && logged "$side" "$pattern"; then
 		ok "daemon/$name"
 	else
 		not_ok "daemon/$name"
-		echo "# log of $side:"; sed 's/^/#   /' "$(labfix_log "$side")"
+		echo "# logs:"; sed 's/^/#   /' "$(labfix_log srv)" "$(labfix_log cli)"
 	fi
 }
 
@@ -93,9 +98,12 @@ fault tap-off-bridge srv "bridge: tap0 not on br0" \
     lab_in srv ip link set tap0 nomaster
 fault uplink-down cli "uplink: up0 is down" \
     lab_in cli ip link set up0 down
-fault tap-down cli "tap: tap0 is down" \
+# A down tap ends vtund's session at once (tun returns EIO), and which
+# comes first, the repair or the end of the session, is a race: either the
+# tap is brought up, or the client is restarted.
+fault tap-down cli "tap: (tap0 is down|no tunnel)" \
     lab_in cli ip link set tap0 down
-fault tap-down-srv srv "tap: tap0 is down" \
+fault tap-down-srv both "tap: (tap0 is down|no tunnel)" \
     lab_in srv ip link set tap0 down
 
 # Duplicate client: two clients fight under killold; one must be killed.
@@ -119,8 +127,8 @@ if logged cli "uplink: up0 does not exist"; then
 else
 	not_ok "daemon/uplink-deleted: reported"
 fi
-lab_recreate_uplink cli 0
-fault uplink-recreated cli "bridge: up0 not on br0" true
+fault uplink-recreated cli "bridge: up0 not on br0" \
+    lab_recreate_uplink cli 0
 
 # A switch off keeps a fault unrepaired; on repairs it.
 labfix_cmd cli off tap0 local bridge >/dev/null
