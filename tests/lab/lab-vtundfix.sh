@@ -26,8 +26,10 @@ labfix_ns() {
 
 # labfix_write_conf SIDE [KEY VALUE]... — extra settings override defaults.
 labfix_write_conf() {
-	local side=$1 dir conf i other machine vtconf
+	local side=$1 dir conf i other machine vtconf key
+	local -A extra=()
 	shift
+	while [ $# -ge 2 ]; do extra[$1]=$2; shift 2; done
 	dir=$(labfix_dir "$side")
 	conf=$(labfix_conf "$side")
 	mkdir -p "$dir"
@@ -36,20 +38,25 @@ labfix_write_conf() {
 	else
 		machine=client; other=srv; vtconf=$LAB_VTUND_CLI_CONF
 	fi
+	local -A defaults=(
+		[MACHINE]=$machine
+		[SERVER]=$LAB_SERVER_IP
+		[DELAY_BETWEENCHECK]=300
+		[DELAY_PARENTCHECK]=300
+		[DATA_DIR]=$dir/
+		[PID_FILE]=$dir/vtundfix.pid
+		[LOG_FILE]=$dir/vtundfix.log
+		[VTUND]=/usr/sbin/vtund
+		[VTUND_CONF]=$vtconf
+		[PEER_COMMAND]="/usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
+		[MAIL_COMMAND]=$LAB_DIR/mail-$side
+	)
 	{
 		echo "# vtundfix lab configuration ($side), written by lab-vtundfix.sh"
-		echo "MACHINE $machine"
-		echo "SERVER $LAB_SERVER_IP"
-		echo "DELAY_BETWEENCHECK 300"
-		echo "DELAY_PARENTCHECK 300"
-		echo "DATA_DIR $dir/"
-		echo "PID_FILE $dir/vtundfix.pid"
-		echo "LOG_FILE $dir/vtundfix.log"
-		echo "VTUND /usr/sbin/vtund"
-		echo "VTUND_CONF $vtconf"
-		echo "PEER_COMMAND /usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
-		echo "MAIL_COMMAND $LAB_DIR/mail-$side"
-		while [ $# -ge 2 ]; do echo "$1 $2"; shift 2; done
+		for key in "${!defaults[@]}"; do
+			[ -n "${extra[$key]+set}" ] || echo "$key ${defaults[$key]}"
+		done
+		for key in "${!extra[@]}"; do echo "$key ${extra[$key]}"; done
 		for ((i = 0; i < LAB_NTAPS; i++)); do
 			echo "tap$i $(lab_session "$i") $LAB_CLIENT_IP br$i up$i"
 		done
