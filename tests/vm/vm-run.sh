@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# vm-run.sh: run a command inside a qemu VM that boots Debian's own kernel
+# (this host's kernel has no 802.1Q VLANs).
+#
+#	tests/vm/vm-run.sh [--timeout SECONDS] -- COMMAND [ARGS...]
+#
+# The VM (TCG, not KVM: KVM hangs early here) boots a small busybox
+# initramfs built from the installed kernel's modules, mounts the host's
+# root read-only over virtio-9p, puts fresh tmpfs on /tmp, /run and /dev
+# inside it, and runs COMMAND chrooted there, in the current directory.
+# Output and exit status come back through a second, writable 9p share.
+# Prints COMMAND's output and exits with its status; 124 on timeout.  When
+# no VM can run here it prints "skip - vm: REASON" and exits 0: a skip is
+# never a pass.
+set -u
+
+timeout_s=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout) timeout_s=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "usage: $0 [--timeout SECONDS] -- COMMAND [ARGS...]" >&2; exit 2 ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [--timeout SECONDS] -- COMMAND [ARGS...]" >&2; exit 2; }
+
+skip() { echo "skip - vm: $*"; exit 0; }
+
+QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 is not installed"
+BUSYBOX=/bin/busybox
+[ -x "$BUSYBOX" ] && "$BUSYBOX" --list 2>/dev/null | grep -qx insmod ||
+    skip "busybox-static is not installed"
+kernel=""
+for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+	v=${k#/boot/vmlinuz-}
+	if [ -r "$k" ] && [ -d "/lib/modules/$v" ]; then kernel=$k; kver=$v; break; fi
+done
+[ -n "$kernel" ] || skip "no Debian kernel with modules in /boot (linux-image-amd64)"
+
+# Modules the VM needs, with their dependencies, in load order.
+MODULES="virtio virtio_ring virtio_pci netfs fscache 9pnet 9pnet_virtio 9p
+llc stp garp mrp 8021q bridge tun veth dummy"
+
+modpath() {	# NAME -> path of the module file, or nothing
+	modinfo -k "$kver" -n "$1" 2>/dev/null | grep '^/' | head -1
+}
+
+build_initramfs() {	# DIR OUT
+	local dir=$1 out=$2 m f dep name
+	mkdir -p "$dir/bin" "$dir/lib/modules" "$dir/proc" "$dir/sys" \
+	    "$dir/dev" "$dir/host" "$dir/share"
+	cp "$BUSYBOX" "$dir/bin/busybox"
+	for m in sh mount umount insmod mkdir chroot poweroff cat echo sleep \
+	    mknod ln; do
+		ln -s busybox "$dir/bin/$m"
+	done
+	: >"$dir/modules"
+	add_module() {
+		local n=$1 p d
+		grep -qx "$n" "$dir/modules.done" 2>/dev/null && return 0
+		p=$(modpath "$n") || true
+		[ -n "$p" ] || return 0		# built in
+		for d in $(modinfo -k "$kver" -F depends "$n" 2>/dev/null | tr ',' ' '); do
+			add_module "$d"
+		done
+		case $p in
+		*.xz) xz -dc "$p" >"$dir/lib/modules/$n.ko" ;;
+		*.zst) zstd -qdc "$p" >"$dir/lib/modules/$n.ko" ;;
+		*) cp "$p" "$dir/lib/modules/$n.ko" ;;
+		esac
+		echo "$n" >>"$dir/modules.done"
+		echo "$n" >>"$dir/modules"
+	}
+	for m in $MODULES; do add_module "$m"; done
+	cat >"$dir/init" <<'INIT'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /modules); do insmod /lib/modules/$m.ko 2>/dev/null; done
+fail() { echo "vm-init: $*"; poweroff -f; }
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro hostroot /host ||
+    fail "cannot mount the host root"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 share /share ||
+    fail "cannot mount the share"
+mount -t proc proc /host/proc
+mount -t sysfs sys /host/sys
+mount -t devtmpfs dev /host/dev
+mkdir -p /host/dev/pts /host/dev/shm
+mount -t devpts devpts /host/dev/pts
+mount -t tmpfs tmp /host/tmp
+mount -t tmpfs run /host/run
+mount -t tmpfs shm /host/dev/shm
+mkdir -p /host/run/lock/vtund /host/run/netns /host/run/sshd /host/tmp/vm-share
+mount --bind /share /host/tmp/vm-share 2>/dev/null || mount -o bind /share /host/tmp/vm-share
+echo "vm-init: kernel $(cat /proc/sys/kernel/osrelease) up"
+chroot /host /bin/sh /tmp/vm-share/run.sh >/share/output 2>&1
+echo $? >/share/status
+sync
+poweroff -f
+INIT
+	chmod +x "$dir/init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+}
+
+cache=${VM_CACHE:-/var/tmp/vtundfix-vm}
+initrd="$cache/initramfs-$kver.gz"
+mkdir -p "$cache"
+if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
+	tmpd=$(mktemp -d "$cache/build.XXXXXX")
+	if ! build_initramfs "$tmpd" "$initrd.tmp" 2>"$tmpd.err"; then
+		cat "$tmpd.err" >&2
+		rm -rf "$tmpd" "$tmpd.err" "$initrd.tmp"
+		skip "cannot build the initramfs"
+	fi
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$tmpd" "$tmpd.err"
+fi
+
+share=$(mktemp -d /tmp/vfx-vm.XXXXXX)
+qpid=""
+cleanup() {
+	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
+	rm -rf "$share"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+{
+	printf 'cd %q || exit 125\n' "$PWD"
+	printf 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
+	printf 'export VFX_IN_VM=1\n'
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$share/run.sh"
+
+"$QEMU" -accel tcg -m 1024 -smp 1 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1" \
+    -fsdev local,id=hostroot,path=/,security_model=none,readonly=on \
+    -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+    -fsdev local,id=share,path="$share",security_model=none \
+    -device virtio-9p-pci,fsdev=share,mount_tag=share \
+    -nic none >"$share/console" 2>&1 </dev/null &
+qpid=$!
+t0=$(date +%s)
+while kill -0 "$qpid" 2>/dev/null; do
+	if [ $(($(date +%s) - t0)) -ge "$timeout_s" ]; then
+		[ -f "$share/output" ] && cat "$share/output"
+		echo "# vm: timed out after ${timeout_s}s; console:"
+		sed 's/^/#   /' "$share/console" | tail -20
+		exit 124
+	fi
+	sleep 0.2
+done
+wait "$qpid" 2>/dev/null
+qpid=""
+if [ ! -f "$share/status" ]; then
+	echo "# vm: the command did not run; console:"
+	sed 's/^/#   /' "$share/console" | tail -30
+	grep -q 'vm-init: kernel' "$share/console" ||
+	    skip "the VM did not boot (see the console above)"
+	exit 1
+fi
+echo "# vm: $(grep -ao 'vm-init: kernel [^ ]* up' "$share/console" | head -1) in $(($(date +%s) - t0)) s"
+cat "$share/output"
+exit "$(cat "$share/status")"
