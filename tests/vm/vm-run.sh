@@ -28,10 +28,11 @@ skip() { echo "skip - vm: $*"; exit 0; }
 
 QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 is not installed"
 BUSYBOX=/bin/busybox
-[ -x "$BUSYBOX" ] && "$BUSYBOX" --list 2>/dev/null | grep -qx insmod ||
-    skip "busybox-static is not installed"
+if ! [ -x "$BUSYBOX" ] || ! "$BUSYBOX" --list 2>/dev/null | grep -qx insmod; then
+	skip "busybox-static is not installed"
+fi
 kernel=""
-for k in $(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V -r); do
+for k in $(printf '%s\n' /boot/vmlinuz-* | sort -V -r); do
 	v=${k#/boot/vmlinuz-}
 	if [ -r "$k" ] && [ -d "/lib/modules/$v" ]; then kernel=$k; kver=$v; break; fi
 done
@@ -46,7 +47,7 @@ modpath() {	# NAME -> path of the module file, or nothing
 }
 
 build_initramfs() {	# DIR OUT
-	local dir=$1 out=$2 m f dep name
+	local dir=$1 out=$2 m
 	mkdir -p "$dir/bin" "$dir/lib/modules" "$dir/proc" "$dir/sys" \
 	    "$dir/dev" "$dir/host" "$dir/share"
 	cp "$BUSYBOX" "$dir/bin/busybox"
@@ -120,6 +121,7 @@ fi
 
 share=$(mktemp -d /tmp/vfx-vm.XXXXXX)
 qpid=""
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
 	rm -rf "$share"
@@ -140,7 +142,7 @@ trap 'exit 143' TERM
 "$QEMU" -accel tcg -m 1024 -smp 1 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1" \
-    -fsdev local,id=hostroot,path=/,security_model=none,readonly=on \
+    -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
     -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
     -fsdev local,id=share,path="$share",security_model=none \
     -device virtio-9p-pci,fsdev=share,mount_tag=share \
@@ -165,6 +167,7 @@ if [ ! -f "$share/status" ]; then
 	    skip "the VM did not boot (see the console above)"
 	exit 1
 fi
+[ -n "${VM_DEBUG:-}" ] && sed "s/^/# console: /" "$share/console"
 echo "# vm: $(grep -ao 'vm-init: kernel [^ ]* up' "$share/console" | head -1) in $(($(date +%s) - t0)) s"
 cat "$share/output"
 exit "$(cat "$share/status")"
