@@ -210,6 +210,12 @@ lab_destroy() {
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
+		# Wait until they are gone (a dying process leaves the
+		# namespace only when it has exited).
+		for ((i = 0; i < 40; i++)); do
+			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+			sleep 0.05
+		done
 	done
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
