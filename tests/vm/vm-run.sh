@@ -17,7 +17,11 @@ set -u
 timeout_s=300
 while [ $# -gt 0 ]; do
 	case $1 in
-	--timeout) timeout_s=$2; shift 2 ;;
+	--timeout)
+		case ${2:-} in
+		''|*[!0-9]*) echo "$0: --timeout needs a number of seconds" >&2; exit 2 ;;
+		esac
+		timeout_s=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "usage: $0 [--timeout SECONDS] -- COMMAND [ARGS...]" >&2; exit 2 ;;
 	esac
@@ -110,21 +114,29 @@ initrd="$cache/initramfs-$kver.gz"
 mkdir -p "$cache"
 if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	tmpd=$(mktemp -d "$cache/build.XXXXXX")
-	if ! build_initramfs "$tmpd" "$initrd.tmp" 2>"$tmpd.err"; then
-		cat "$tmpd.err" >&2
-		rm -rf "$tmpd" "$tmpd.err" "$initrd.tmp"
+	# Private names until the final rename: concurrent runs may build too.
+	if ! build_initramfs "$tmpd/root" "$tmpd/initramfs.gz" 2>"$tmpd/err"; then
+		cat "$tmpd/err" >&2
+		rm -rf "$tmpd"
 		skip "cannot build the initramfs"
 	fi
-	mv "$initrd.tmp" "$initrd"
-	rm -rf "$tmpd" "$tmpd.err"
+	mv -f "$tmpd/initramfs.gz" "$initrd"
+	rm -rf "$tmpd"
 fi
 
 share=$(mktemp -d /tmp/vfx-vm.XXXXXX)
 qpid=""
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
-	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
+	if [ -n "$qpid" ]; then
+		kill -KILL "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+	fi
 	rm -rf "$share"
+}
+console_tail() {	# N: the last N lines of the VM's console, as comments
+	tr -d '\r' <"$share/console" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/^/#   /' |
+	    tail -"$1"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -153,7 +165,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	if [ $(($(date +%s) - t0)) -ge "$timeout_s" ]; then
 		[ -f "$share/output" ] && cat "$share/output"
 		echo "# vm: timed out after ${timeout_s}s; console:"
-		sed 's/^/#   /' "$share/console" | tail -20
+		console_tail 20
 		exit 124
 	fi
 	sleep 0.2
@@ -162,7 +174,7 @@ wait "$qpid" 2>/dev/null
 qpid=""
 if [ ! -f "$share/status" ]; then
 	echo "# vm: the command did not run; console:"
-	sed 's/^/#   /' "$share/console" | tail -30
+	console_tail 30
 	grep -q 'vm-init: kernel' "$share/console" ||
 	    skip "the VM did not boot (see the console above)"
 	exit 1
@@ -170,4 +182,8 @@ fi
 [ -n "${VM_DEBUG:-}" ] && sed "s/^/# console: /" "$share/console"
 echo "# vm: $(grep -ao 'vm-init: kernel [^ ]* up' "$share/console" | head -1) in $(($(date +%s) - t0)) s"
 cat "$share/output"
-exit "$(cat "$share/status")"
+status=$(cat "$share/status")
+case $status in
+''|*[!0-9]*) echo "# vm: bad exit status '$status'"; exit 1 ;;
+esac
+exit "$status"
