@@ -179,7 +179,9 @@ test_counters(void)
 	close(fd);
 	usleep(50000);
 	CHECK_INT(links_get(links, "va", &after), 0);
-	CHECK_INT(after.tx_packets - before.tx_packets, 10);
+	/* Ours, and perhaps some IPv6 housekeeping of the kernel. */
+	CHECK(after.tx_packets - before.tx_packets >= 10 &&
+	    after.tx_packets - before.tx_packets <= 20);
 	CHECK(after.tx_bytes - before.tx_bytes >= 640);
 	CHECK_INT(links_get(links, "vb", &after), 0);
 	CHECK(after.rx_packets >= 10);
