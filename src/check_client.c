@@ -115,5 +115,7 @@ check_client(struct tapcheck *tc)
 	tc->watched_pid = p[0].pid;
 	tc->client_connecting = p[0].kind != VTUND_CLIENT_CONNECTED;
 	tc->client_closing = p[0].kind == VTUND_CLOSING;
+	tc->client_sleeping = tc->client_connecting &&
+	    procs_sleeping(p[0].pid) == 1;
 	return CR_OK;
 }

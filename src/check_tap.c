@@ -6,10 +6,12 @@
  * and vtund then sleeps 5 s, so a down tap is brought up at once, on either
  * end.  On the client a missing tap means the client is connecting: it is
  * already retrying, but between attempts it sleeps 5 s and ignores SIGHUP
- * (vtund 3.0.4 catches SIGHUP only once connected).  When connecting lasts,
- * the client is stopped and check 1 starts a fresh one at once, which
- * connects without the sleep; with back-off, so a server that refuses is
- * not hammered.
+ * (vtund 3.0.4 catches SIGHUP only once connected).  So when it sleeps
+ * (in nanosleep, not in network I/O: a connect or an authentication in
+ * progress is never interrupted; the server may be waiting for `killold`),
+ * it is stopped and check 1 starts a fresh one at once, which connects
+ * without the sleep; with back-off, so a server that refuses is not
+ * hammered.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,8 +24,7 @@
 
 #define LINK_SETTLE_MS		50
 #define CONNECT_POLL_MS		250
-#define CONNECT_PATIENCE_MS	1000	/* a connect in progress */
-#define CLOSED_PATIENCE_MS	100	/* session over: it will sleep 5 s */
+#define SLEEP_PATIENCE_MS	100	/* it sleeps 5 s: do not wait for it */
 
 static enum check_result
 nudge_client(struct tapcheck *tc)
@@ -34,14 +35,13 @@ nudge_client(struct tapcheck *tc)
 
 	if (tc->connecting_since == 0)
 		tc->connecting_since = now;
-	tc->settle_ms = tc->client_closing ? CLOSED_PATIENCE_MS :
-	    CONNECT_POLL_MS;
-	if (now - tc->connecting_since < (tc->client_closing ?
-	    CLOSED_PATIENCE_MS : CONNECT_PATIENCE_MS) ||
-	    !repair_allowed(tc, CHK_TAP))
+	tc->settle_ms = CONNECT_POLL_MS;
+	if (!tc->client_sleeping || now - tc->connecting_since <
+	    SLEEP_PATIENCE_MS || !repair_allowed(tc, CHK_TAP))
 		return CR_WAIT;
-	snprintf(fault, sizeof(fault), "no tunnel: vtund client connecting "
-	    "for %.1f s", (now - tc->connecting_since) / 1000.0);
+	snprintf(fault, sizeof(fault), "no tunnel for %.1f s: the vtund "
+	    "client sleeps before its next attempt",
+	    (now - tc->connecting_since) / 1000.0);
 	ok = tc->watched_pid > 0 && kill(tc->watched_pid, SIGTERM) == 0;
 	snprintf(action, sizeof(action), "stopped vtund client %d to "
 	    "reconnect at once", (int)tc->watched_pid);

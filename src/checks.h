@@ -43,6 +43,7 @@ struct tapcheck {
 	pid_t			 watched_pid;	/* vtund process to watch */
 	int			 client_connecting;/* client has no session */
 	int			 client_closing;/* and its last one ended */
+	int			 client_sleeping;/* between two attempts */
 	uint64_t		 connecting_since;/* ms, 0 if connected */
 	int			 tunnel_dead;	/* liveness says no data flows */
 	int			 tunnel_pending;/* restarted, no flow seen yet */

@@ -272,6 +272,21 @@ procs_signal(const struct vtund_proc *p, int sig)
 }
 
 int
+procs_sleeping(pid_t pid)
+{
+	char path[64], buf[256], *end;
+	long nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	nr = strtol(buf, &end, 10);
+	if (end == buf)
+		return 0;		/* "running" */
+	return nr == SYS_nanosleep || nr == SYS_clock_nanosleep;
+}
+
+int
 procs_watch(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);

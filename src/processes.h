@@ -61,6 +61,13 @@ int	 procs_parse_title(const char *title, struct vtund_proc *p);
  */
 int	 procs_signal(const struct vtund_proc *p, int sig);
 
+/*
+ * Is PID sleeping in nanosleep (from /proc/PID/syscall)?  A persistent vtund
+ * client sleeps 5 s between attempts; while it connects or authenticates it
+ * is in network I/O instead.  1, 0, or -1 if it cannot be told.
+ */
+int	 procs_sleeping(pid_t pid);
+
 /* A pidfd for PID that becomes readable when it exits; -1 on error. */
 int	 procs_watch(pid_t pid);
 
