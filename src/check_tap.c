@@ -45,6 +45,7 @@ nudge_client(struct tapcheck *tc)
 	ok = tc->watched_pid > 0 && kill(tc->watched_pid, SIGTERM) == 0;
 	snprintf(action, sizeof(action), "stopped vtund client %d to "
 	    "reconnect at once", (int)tc->watched_pid);
+	tc->repaired = 1;		/* mail: a tap-related restart */
 	repair_done(tc, CHK_TAP, fault, action, ok, CONNECT_POLL_MS);
 	return CR_REPAIRED;
 }
@@ -80,6 +81,7 @@ check_tap(struct tapcheck *tc)
 	err = links_set_up(tc->links, tc->tap->tap);
 	snprintf(action, sizeof(action), "set %s up%s%s", tc->tap->tap,
 	    err ? ": " : "", err ? links_strerror(err) : "");
+	tc->repaired = 1;
 	repair_done(tc, CHK_TAP, fault, action, err == 0, LINK_SETTLE_MS);
 	return CR_REPAIRED;
 }

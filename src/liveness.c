@@ -82,6 +82,7 @@ flow_seen(const char *how)
 	if (path != PATH_UP)
 		log_info("tunnel: data flows (%s)", how);
 	path = PATH_UP;
+	restart_ms = 0;			/* the restart worked: no more grace */
 	tc->tunnel_dead = 0;
 	have_rx_mark = 0;
 	no_evidence_logged = 0;

@@ -42,8 +42,8 @@ black_hole() {
 
 lab_init live
 lab_create 1 || exit 1
-labfix_write_conf srv
-labfix_write_conf cli
+labfix_write_conf srv EMAIL noc@example.net
+labfix_write_conf cli EMAIL noc@example.net
 labfix_start srv
 labfix_start cli
 sleep 2
@@ -107,11 +107,22 @@ t0=$(now_ms)
 sleep 0.5
 if lab_wait_traffic 0 30 >/dev/null; then
 	echo "# frozen server session: traffic back after $(($(now_ms) - t0)) ms"
+	[ -n "${VERBOSE:-}" ] && dump_logs
 	ok "liveness/frozen-server-session"
 else
 	not_ok "liveness/frozen-server-session"; dump_logs
 fi
 kill -CONT "${frozen:-0}" 2>/dev/null
+
+# Mail: the first restart is mailed at once, the next ones within the hold
+# time are coalesced (one mail later, with a count), never one per restart.
+mails=$(grep -c '^Subject: vtundfix: tap0' "$LAB_DIR/mail-cli.out" 2>/dev/null)
+if [ "${mails:-0}" -eq 1 ] && grep -q '^To: noc@example.net' "$LAB_DIR/mail-cli.out"; then
+	ok "liveness/mail-once-for-several-restarts"
+else
+	not_ok "liveness/mail-once-for-several-restarts (${mails:-0} mails)"
+	sed 's/^/#   mail: /' "$LAB_DIR/mail-cli.out" 2>/dev/null
+fi
 labfix_stop cli
 labfix_stop srv
 
