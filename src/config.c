@@ -609,6 +609,17 @@ config_find_tap(const struct config *conf, const char *tap)
 	return NULL;
 }
 
+const struct tap_conf *
+config_find_session(const struct config *conf, const char *session)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ntaps; i++)
+		if (strcmp(conf->taps[i].session, session) == 0)
+			return &conf->taps[i];
+	return NULL;
+}
+
 /* Replace every "%h" in S by HOST into DST (NULL: only measure). */
 static size_t
 expand_word(char *dst, const char *s, const char *host)

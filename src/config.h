@@ -85,6 +85,9 @@ void	 config_free(struct config *conf);
 /* The tap line for a tap name, or NULL. */
 const struct tap_conf *config_find_tap(const struct config *conf,
 	    const char *tap);
+/* The tap line of a vtund session, or NULL. */
+const struct tap_conf *config_find_session(const struct config *conf,
+	    const char *session);
 
 /*
  * Build a new argv from CMD with every "%h" replaced by HOST.  The result

@@ -149,18 +149,6 @@ peer_parse_request(const char *line, struct peer_request *req, char *err,
 	return parse_args(req, w, err, errlen);
 }
 
-/* The configured tap of SESSION. */
-static const struct tap_conf *
-find_session(const struct config *conf, const char *session)
-{
-	size_t i;
-
-	for (i = 0; i < conf->ntaps; i++)
-		if (strcmp(conf->taps[i].session, session) == 0)
-			return &conf->taps[i];
-	return NULL;
-}
-
 static int
 reply_counters(const struct tap_conf *t, FILE *out)
 {
@@ -283,7 +271,7 @@ answer(const struct config *conf, const struct peer_request *req,
 		    PEER_VERSION);
 		return 1;
 	}
-	if (req->session[0] && (t = find_session(conf, req->session)) == NULL) {
+	if (req->session[0] && (t = config_find_session(conf, req->session)) == NULL) {
 		fprintf(out, "err %s: no such session\n", req->session);
 		return 1;
 	}

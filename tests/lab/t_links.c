@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "links.h"
+#include "netns.h"
 #include "unit.h"
 
 static struct links *links;
@@ -39,20 +39,7 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Things the link module does not create: veth pairs and taps. */
-static int
-add_veth(const char *a, const char *b)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	int rc;
-
-	if (sk == NULL || nl_connect(sk, NETLINK_ROUTE) < 0)
-		return -1;
-	rc = rtnl_link_veth_add(sk, a, b, getpid());
-	nl_socket_free(sk);
-	return rc < 0 ? -1 : 0;
-}
-
+/* Taps, which the link module does not create either. */
 static int
 add_tap(const char *name)
 {

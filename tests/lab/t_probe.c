@@ -11,7 +11,6 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <netlink/route/link.h>
-#include <netlink/route/link/veth.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -19,22 +18,16 @@
 #include <unistd.h>
 
 #include "links.h"
+#include "netns.h"
 #include "probe.h"
 #include "unit.h"
 
 static struct links *links;
 
 static int
-add_veth(const char *a, const char *b)
+add_veth_up(const char *a, const char *b)
 {
-	struct nl_sock *sk = nl_socket_alloc();
-	int rc;
-
-	if (sk == NULL || nl_connect(sk, NETLINK_ROUTE) < 0)
-		return -1;
-	rc = rtnl_link_veth_add(sk, a, b, getpid());
-	nl_socket_free(sk);
-	if (rc < 0)
+	if (add_veth(a, b) == -1)
 		return -1;
 	return links_set_up(links, a) == 0 && links_set_up(links, b) == 0 ?
 	    0 : -1;
@@ -87,7 +80,7 @@ test_probes_cross_a_link(void)
 	struct probe a, b;
 	int i;
 
-	CHECK_INT(add_veth("pa", "pb"), 0);
+	CHECK_INT(add_veth_up("pa", "pb"), 0);
 	probe_init(&a, "pa", "lcsr");
 	probe_init(&b, "pb", "lcsr");
 	CHECK_INT(probe_bind(&a), 0);
@@ -159,8 +152,8 @@ test_bridge_does_not_forward(void)
 {
 	struct probe a, lan;
 
-	CHECK_INT(add_veth("qa", "qb"), 0);	/* qa: "tunnel", qb: port */
-	CHECK_INT(add_veth("la", "lb"), 0);	/* la: port, lb: LAN host */
+	CHECK_INT(add_veth_up("qa", "qb"), 0);	/* qa: "tunnel", qb: port */
+	CHECK_INT(add_veth_up("la", "lb"), 0);	/* la: port, lb: LAN host */
 	CHECK_INT(links_create_bridge(links, "pbr0"), 0);
 	CHECK_INT(links_set_master(links, "qb", "pbr0"), 0);
 	CHECK_INT(links_set_master(links, "la", "pbr0"), 0);
