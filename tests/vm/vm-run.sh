@@ -94,11 +94,18 @@ mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
 mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts devpts /host/dev/pts
+# The caller's directory stays visible even if it lies under /tmp or /run,
+# which get fresh tmpfs below.
+CWD=$(cat /share/cwd)
+mkdir -p /cwd
+mount -o bind "/host$CWD" /cwd
 mount -t tmpfs tmp /host/tmp
 mount -t tmpfs run /host/run
 mount -t tmpfs shm /host/dev/shm
 mkdir -p /host/run/lock/vtund /host/run/netns /host/run/sshd /host/tmp/vm-share
 mount --bind /share /host/tmp/vm-share 2>/dev/null || mount -o bind /share /host/tmp/vm-share
+mkdir -p "/host$CWD" 2>/dev/null
+mount -o bind /cwd "/host$CWD"
 echo "vm-init: kernel $(cat /proc/sys/kernel/osrelease) up"
 chroot /host /bin/sh /tmp/vm-share/run.sh >/share/output 2>&1
 echo $? >/share/status
@@ -150,6 +157,7 @@ trap 'exit 143' TERM
 	printf ' %q' "$@"
 	printf '\n'
 } >"$share/run.sh"
+printf '%s\n' "$PWD" >"$share/cwd"
 
 "$QEMU" -accel tcg -m 1024 -smp 1 -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" \
