@@ -33,7 +33,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/san/%)
 LABBIN  := $(LABSRC:tests/lab/%.c=build/san/%)
 TOOLBIN := $(TOOLSRC:tests/lab/%.c=build/san/%)
 
-.PHONY: all check deps unit lab vm clean install uninstall
+.PHONY: all check deps unit lab vm clean install uninstall demo bench
 all: build/vtundfix build/vtundctl
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
@@ -70,6 +70,16 @@ deps:
 check: deps
 	$(MAKE) all build/san/vtundfix build/san/vtundctl $(UNITBIN) $(LABBIN) $(TOOLBIN)
 	./tests/run.sh
+
+# The demo: a real tunnel, broken six ways, repaired live (as root).
+demo: deps
+	$(MAKE) all
+	./demo/demo.sh
+
+# The recovery benchmark against monit and vtund alone (bench/README.md).
+bench: deps
+	$(MAKE) all
+	./bench/bench.sh
 
 unit: $(UNITBIN)
 	./tests/run.sh unit

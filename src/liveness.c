@@ -34,6 +34,8 @@ static int		 have_rx_mark;
 static uint64_t		 rx_mark;	/* tap RX when probes went missing */
 static int		 no_evidence_logged;
 
+static void	 update_figures(void);
+
 static uint64_t
 interval_ms(void)
 {
@@ -72,6 +74,8 @@ declare_dead(const char *why)
 	path = PATH_DOWN;
 	tc->tunnel_dead = 1;
 	snprintf(tc->tunnel_why, sizeof(tc->tunnel_why), "%s", why);
+	if (tc->conf->liveness == LIVENESS_PROBE)
+		update_figures();
 	wake();
 }
 
@@ -79,13 +83,17 @@ declare_dead(const char *why)
 static void
 flow_seen(const char *how)
 {
-	if (path != PATH_UP)
+	int was_up = path == PATH_UP;
+
+	if (!was_up)
 		log_info("tunnel: data flows (%s)", how);
 	path = PATH_UP;
 	restart_ms = 0;			/* the restart worked: no more grace */
 	tc->tunnel_dead = 0;
 	have_rx_mark = 0;
 	no_evidence_logged = 0;
+	if (!was_up && tc->conf->liveness == LIVENESS_PROBE)
+		update_figures();
 	if (tc->tunnel_pending) {
 		tc->tunnel_pending = 0;
 		wake();
@@ -230,8 +238,9 @@ probe_tick(void *arg)
 	ev_timer_set(&tick, interval_ms(), probe_tick, NULL);
 }
 
+/* The probe figures into the data file (status, metrics). */
 static void
-figures_tick(void *arg)
+update_figures(void)
 {
 	struct probe_figures *f = &tc->df.probe;
 	double loss = probe_loss(&pr);
@@ -244,6 +253,12 @@ figures_tick(void *arg)
 	f->updated = time(NULL);
 	tc->df_dirty = 1;
 	save();
+}
+
+static void
+figures_tick(void *arg)
+{
+	update_figures();
 	ev_timer_set(&figures_timer, PROBE_FIGURES_S * 1000ULL, figures_tick,
 	    NULL);
 }
