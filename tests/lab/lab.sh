@@ -27,7 +27,7 @@
 
 LAB_SERVER_IP=10.99.0.1
 LAB_CLIENT_IP=10.99.0.2
-LAB_PORT=5000
+LAB_PORT=5000	# fixed: every lab has its own namespaces (bench.sh uses it)
 LAB_NTAPS=0
 LAB_DIR=""
 LAB_ID=""
@@ -45,7 +45,8 @@ lab_init() {
 	LAB_VTUND_SRV_CONF=$LAB_DIR/vtund-srv.conf
 	LAB_VTUND_CLI_CONF=$LAB_DIR/vtund-cli.conf
 	export LAB_ID LAB_SRV LAB_CLI LAB_LANS LAB_LANC LAB_DIR \
-	    LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP
+	    LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP \
+	    LAB_PORT
 	mkdir -p /var/lock/vtund
 	trap lab_destroy EXIT
 	trap 'exit 130' INT
@@ -187,42 +188,57 @@ lab_create() {
 
 lab_now_ms() { date +%s%3N; }
 
+# lab_wait_traffic I SECONDS: one ping that sends every 50 ms and exits on
+# the first reply, so the figure printed is within 50 ms of the moment the
+# tunnel carries traffic; ping is restarted if it gives up early (an ICMP
+# error with -c 1).  Runs as root (intervals below 0.2 s).
 lab_wait_traffic() {
-	local i=$1 secs=${2:-10} t0 deadline dst
+	local i=$1 secs=${2:-10} t0 now deadline left dst
 	dst=$(lab_lan_ip srv "$i")
 	t0=$(lab_now_ms)
 	deadline=$((t0 + secs * 1000))
-	while [ "$(lab_now_ms)" -lt "$deadline" ]; do
-		if ip netns exec "$LAB_LANC" ping -n -q -c 1 -W 0.2 "$dst" \
+	now=$t0
+	while [ "$now" -lt "$deadline" ]; do
+		left=$(((deadline - now) / 1000))
+		if [ "$left" -ge 1 ]; then
+			set -- -i 0.05 -w "$left"
+		else
+			set -- -W 0.2
+		fi
+		if ip netns exec "$LAB_LANC" ping -n -q -c 1 "$@" "$dst" \
 		    >/dev/null 2>&1; then
 			echo "$(($(lab_now_ms) - t0))"
 			return 0
 		fi
+		now=$(lab_now_ms)
+		[ "$now" -lt "$deadline" ] && sleep 0.05
+		now=$(lab_now_ms)
 	done
 	return 1
 }
 
+# lab_destroy: kill every process in the lab's namespaces (again and again
+# until none is left: a supervisor may fork meanwhile), delete the
+# namespaces (their veths, bridges and taps go with them), this run's vtund
+# lock files and LAB_DIR.  Idempotent; the EXIT trap calls it.
 lab_destroy() {
-	local ns pid i
+	local ns pids i
 	[ -n "$LAB_ID" ] || return 0
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		[ -e "/run/netns/$ns" ] || continue
-		for pid in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$pid" 2>/dev/null
-		done
-		# Wait until they are gone (a dying process leaves the
-		# namespace only when it has exited).
-		for ((i = 0; i < 40; i++)); do
-			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+		for ((i = 0; i < 60; i++)); do
+			pids=$(ip netns pids "$ns" 2>/dev/null)
+			[ -z "$pids" ] && break
+			# shellcheck disable=SC2086 # a list of pids
+			kill -KILL $pids 2>/dev/null
 			sleep 0.05
 		done
 	done
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
-	for ((i = 0; i < LAB_NTAPS; i++)); do
-		rm -f "/var/lock/vtund/$(lab_session "$i")"
-	done
+	rm -f "/var/lock/vtund/vfx${LAB_ID}t"*
 	[ -n "$LAB_DIR" ] && rm -rf "$LAB_DIR"
 	LAB_ID=""
+	return 0
 }
