@@ -106,12 +106,17 @@ lab_write_vtund_conf() {
 	} >"$file"
 }
 
-# The uplink up$I of SIDE: a veth to its LAN host, addressed there.
+# The uplink up$I of SIDE: a veth to its LAN host, addressed there.  The
+# LAN host's end has a fixed MAC address (02:76:66:01:00:I behind srv,
+# ...:02:00:I behind cli), so a recreated uplink is the same host plugged
+# back: the far LAN host's ARP entry stays right and traffic resumes at once.
 lab_make_uplink() {
-	local side=$1 i=$2 ns lan
+	local side=$1 i=$2 ns lan mac
 	ns=$(lab_ns "$side")
-	if [ "$side" = srv ]; then lan=$LAB_LANS; else lan=$LAB_LANC; fi
-	ip -n "$ns" link add "up$i" type veth peer name "l$i" netns "$lan" || return 1
+	if [ "$side" = srv ]; then lan=$LAB_LANS; mac=01; else lan=$LAB_LANC; mac=02; fi
+	mac=$(printf '02:76:66:%s:%02x:%02x' "$mac" $((i / 256)) $((i % 256)))
+	ip -n "$ns" link add "up$i" type veth peer name "l$i" netns "$lan" \
+	    address "$mac" || return 1
 	ip -n "$lan" addr add "$(lab_lan_ip "$side" "$i")/24" dev "l$i"
 	ip -n "$lan" link set "l$i" up
 	ip -n "$ns" link set "up$i" up
