@@ -22,8 +22,10 @@ run_lab() {
 		esac' run_lab "$@"
 }
 
+# `ip netns list` says "Peer netns reference is invalid" on stderr while
+# another lab deletes a namespace (the name is still listed): not an error.
 leftovers() {	# ID DIR SESSION: what a lab left behind
-	ip netns list | grep -- "-$1-"
+	ip netns list 2>/dev/null | grep -- "-$1-"
 	[ -e "$2" ] && echo "$2"
 	[ -e "/var/lock/vtund/$3" ] && echo "/var/lock/vtund/$3"
 	pgrep -f "vtund.*$3"
@@ -114,7 +116,7 @@ if [ "$good" = 1 ]; then ok "lab/recreate-uplink"; else not_ok "lab/recreate-upl
 # leaves no namespace, process, lock file or directory of this lab.
 id=$LAB_ID dir=$LAB_DIR
 (lab_destroy)
-left=$(ip netns list | grep -- "-$id-"
+left=$(ip netns list 2>/dev/null | grep -- "-$id-"
 	[ -e "$dir" ] && echo "$dir"
 	for f in "/var/lock/vtund/vfx${id}t"*; do [ -e "$f" ] && echo "$f"; done
 	pgrep -af "vfx${id}t")
