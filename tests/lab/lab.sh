@@ -13,6 +13,13 @@
 #				works (prints the milliseconds it took)
 #	lab_recreate_uplink srv|cli I	put back a deleted uplink (not bridged)
 #	lab_destroy		remove everything (idempotent)
+#   helpers others use:	lab_ns HOST (namespace name), lab_lan_ip srv|cli I,
+#				lab_bridge_taps (wait for the taps, up + bridge)
+#
+# Exported: LAB_ID LAB_SRV LAB_CLI LAB_LANS LAB_LANC LAB_DIR LAB_NTAPS
+# LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP LAB_PORT.
+# lab_init sets the EXIT, INT and TERM traps (replacing the caller's).
+# Runs as root.
 #
 # Topology, per tunnel I (all in namespaces created here, never the host's):
 #
