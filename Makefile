@@ -33,7 +33,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/san/%)
 LABBIN  := $(LABSRC:tests/lab/%.c=build/san/%)
 TOOLBIN := $(TOOLSRC:tests/lab/%.c=build/san/%)
 
-.PHONY: all check deps unit lab vm clean install uninstall demo bench
+.PHONY: all check deps unit lab vm clean install uninstall demo bench fuzz
 all: build/vtundfix build/vtundctl
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
@@ -80,6 +80,10 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	./bench/bench.sh
+
+# Longer fuzzing than `make check` does (FUZZ_SECONDS per target).
+fuzz:
+	./fuzz/run.sh $${FUZZ_SECONDS:-300}
 
 unit: $(UNITBIN)
 	./tests/run.sh unit

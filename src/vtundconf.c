@@ -73,6 +73,8 @@ lex_next(struct lexer *lx)
 	if (!quoted)
 		ungetc(c, lx->fp);
 	while ((c = getc(lx->fp)) != EOF) {
+		if (c == '\0')
+			return lex_fail(lx, "NUL byte in the file");
 		if (quoted ? c == '"' : (isspace(c) || strchr("{};#", c))) {
 			if (!quoted)
 				ungetc(c, lx->fp);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run vtundfix's test suites and print one closing line:
 #	N passed, N failed, N skipped
-# Usage: tests/run.sh [unit|lab|vm|all] [NAME-PATTERN]
+# Usage: tests/run.sh [unit|lab|vm|fuzz|lint|all] [NAME-PATTERN]
 #
 # Every suite prints "ok - NAME", "not ok - NAME" or "skip - NAME: why";
 # a suite that exits non-zero without a "not ok" line counts as one failure,
@@ -46,6 +46,9 @@ if [ "$what" = vm ] || [ "$what" = all ]; then
 	for t in tests/vm/test_*.sh; do
 		[ -x "$t" ] && run_suite "vm/${t##*/}" "$t"
 	done
+fi
+if [ "$what" = fuzz ] || [ "$what" = all ]; then
+	run_suite "fuzz/libfuzzer" fuzz/run.sh "${FUZZ_SECONDS:-10}"
 fi
 if [ "$what" = lint ] || [ "$what" = all ]; then
 	for t in tests/lint/*.sh; do

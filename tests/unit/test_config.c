@@ -366,6 +366,12 @@ test_vtund_conf_report(void)
 	fclose(fp);
 	CHECK_INT(vtundconf_load(vpath, &vc, err, sizeof(err)), -1);
 	CHECK(strstr(err, ":2: missing '}'") != NULL);
+	/* Found by fuzz/fuzz_vtundconf.c: a NUL byte made the reader loop. */
+	fp = fopen(vpath, "w");
+	fwrite("lcsr { ppp a;\0x; }\n", 1, 20, fp);
+	fclose(fp);
+	CHECK_INT(vtundconf_load(vpath, &vc, err, sizeof(err)), -1);
+	CHECK(strstr(err, ":1: NUL byte in the file") != NULL);
 	unlink(vpath);
 }
 
