@@ -225,8 +225,8 @@ datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		else if (!feof(fp) || memchr(line, '\0', len) != NULL)
-			bad = 1;
+		else if (!feof(fp))
+			bad = 1;		/* longer than any line we write */
 		if (bad || parse_line(line, df) == -1) {
 			snprintf(err, errlen, "%s:%d: unreadable line, using "
 			    "defaults (every switch on)", path, lineno);
@@ -362,9 +362,8 @@ datafile_update(const char *path, int (*fn)(struct datafile *, void *),
 
 	if ((fd = lock_datafile(path)) == -1)
 		return -1;
-	if (datafile_read(path, &df, err, sizeof(err)) == -1)
-		rc = -1;
-	else if (fn(&df, arg) && datafile_write(path, &df) == -1)
+	if (datafile_read(path, &df, err, sizeof(err)) == -1 ||
+	    (fn(&df, arg) && datafile_write(path, &df) == -1))
 		rc = -1;
 	close(fd);		/* releases the lock */
 	return rc;

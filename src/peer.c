@@ -77,6 +77,12 @@ parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 	long v;
 	int sw;
 
+	/* The caller checked the number of words; this keeps it local. */
+	if ((req->verb != PV_STATUS && req->verb != PV_QUIT && w[1] == NULL) ||
+	    (req->verb == PV_SET && (w[2] == NULL || w[3] == NULL))) {
+		snprintf(err, errlen, "missing argument");
+		return -1;
+	}
 	switch (req->verb) {
 	case PV_HELLO:
 		errno = 0;
@@ -118,7 +124,7 @@ int
 peer_parse_request(const char *line, struct peer_request *req, char *err,
     size_t errlen)
 {
-	char buf[PEER_LINE_MAX + 1], *w[WORDS_MAX];
+	char buf[PEER_LINE_MAX + 1], *w[WORDS_MAX] = { NULL };
 	int n;
 	size_t i;
 

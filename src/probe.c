@@ -306,6 +306,7 @@ probe_receive(struct probe *pr)
 	if (pr->fd == -1)
 		return -1;
 	for (;;) {
+		memset(&from, 0, sizeof(from));
 		fromlen = sizeof(from);
 		n = recvfrom(pr->fd, buf, sizeof(buf), MSG_DONTWAIT,
 		    (struct sockaddr *)&from, &fromlen);

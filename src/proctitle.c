@@ -32,8 +32,12 @@ proctitle_init(int argc, char *argv[])
 	for (i = 0; i < n; i++) {
 		if (environ[i] == end)
 			end = environ[i] + strlen(environ[i]) + 1;
-		if ((env[i] = strdup(environ[i])) == NULL)
-			return;
+		if ((env[i] = strdup(environ[i])) == NULL) {
+			while (i-- > 0)
+				free(env[i]);
+			free(env);
+			return;		/* keep the original title */
+		}
 	}
 	environ = env;
 	/* argv[] itself is copied by main's callers if they need it. */

@@ -72,12 +72,12 @@ switches_parse(const struct config *conf, int on, int argc, char *argv[],
 	for (i = 0; i < argc; i++) {
 		const char *w = argv[i];
 
+		sw = strcmp(w, "all") == 0 ? SW_MAX : switch_parse(w);
 		if (parse_scope(w) != 0 && req->scope == 0) {
 			req->scope = parse_scope(w);
-		} else if ((strcmp(w, "all") == 0 ||
-		    (sw = switch_parse(w)) != -1) && !got_sw) {
+		} else if (sw != -1 && !got_sw) {
 			got_sw = 1;
-			if (strcmp(w, "all") == 0)
+			if (sw == SW_MAX)
 				select_all(req);
 			else
 				req->sw[sw] = 1;
