@@ -598,6 +598,41 @@ config_free(struct config *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
+static int
+command_equal(const struct command *a, const struct command *b)
+{
+	int i;
+
+	if (a->argc != b->argc)
+		return 0;
+	for (i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], b->argv[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+config_equal(const struct config *a, const struct config *b)
+{
+	struct config x = *a, y = *b;
+
+	if (a->ntaps != b->ntaps || (a->ntaps > 0 && memcmp(a->taps, b->taps,
+	    a->ntaps * sizeof(*a->taps)) != 0) ||
+	    !command_equal(&a->listener_start, &b->listener_start) ||
+	    !command_equal(&a->peer_command, &b->peer_command) ||
+	    !command_equal(&a->mail_command, &b->mail_command))
+		return 0;
+	/* Everything else is plain values: compare with the pointers out. */
+	x.taps = y.taps = NULL;
+	memset(&x.listener_start, 0, sizeof(x.listener_start));
+	memset(&y.listener_start, 0, sizeof(y.listener_start));
+	memset(&x.peer_command, 0, sizeof(x.peer_command));
+	memset(&y.peer_command, 0, sizeof(y.peer_command));
+	memset(&x.mail_command, 0, sizeof(x.mail_command));
+	memset(&y.mail_command, 0, sizeof(y.mail_command));
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
 const struct tap_conf *
 config_find_tap(const struct config *conf, const char *tap)
 {

@@ -81,6 +81,8 @@ struct config {
 int	 config_load(const char *path, struct config *conf, char *err,
 	    size_t errlen);
 void	 config_free(struct config *conf);
+/* Do A and B configure the same thing? */
+int	 config_equal(const struct config *a, const struct config *b);
 
 /* The tap line for a tap name, or NULL. */
 const struct tap_conf *config_find_tap(const struct config *conf,

@@ -274,6 +274,12 @@ reload(void)
 		signal_workers(SIGHUP);
 		return;
 	}
+	if (config_equal(&cur, &next)) {
+		/* logrotate's SIGHUP: nothing changed, keep the workers. */
+		config_free(&next);
+		signal_workers(SIGHUP);
+		return;
+	}
 	log_info("reloading %s: %zu tap%s", next.path, next.ntaps,
 	    next.ntaps == 1 ? "" : "s");
 	stop_workers();

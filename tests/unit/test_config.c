@@ -163,6 +163,27 @@ test_every_key(void)
 }
 
 static void
+test_equal(void)
+{
+	struct config a, b;
+	char err[512];
+
+	CHECK_INT(load_text(CLIENT TAPLINE, &a, err, sizeof(err)), 0);
+	CHECK_INT(load_text(CLIENT TAPLINE, &b, err, sizeof(err)), 0);
+	CHECK(config_equal(&a, &b));
+	config_free(&b);
+	CHECK_INT(load_text(CLIENT "PEER_COMMAND ssh %h x\n" TAPLINE, &b, err,
+	    sizeof(err)), 0);
+	CHECK(!config_equal(&a, &b));
+	config_free(&b);
+	CHECK_INT(load_text(CLIENT "tap0 lcsr 192.168.1.100 br0 eth0.764\n", &b,
+	    err, sizeof(err)), 0);
+	CHECK(!config_equal(&a, &b));
+	config_free(&b);
+	config_free(&a);
+}
+
+static void
 test_command_expand(void)
 {
 	struct config c;
@@ -417,6 +438,7 @@ main(void)
 	RUN(test_defaults);
 	RUN(test_every_key);
 	RUN(test_command_expand);
+	RUN(test_equal);
 	RUN(test_log_to_syslog_and_vlan_names);
 	RUN(test_comments_blank_lines_and_header);
 	RUN(test_errors);
