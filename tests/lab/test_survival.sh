@@ -31,7 +31,7 @@ trap '[ -n "$full" ] && umount -l "$full" 2>/dev/null; lab_destroy' EXIT
 lab_create 2 || exit 1
 cat >"$LAB_DIR/hang-mail" <<'SH'
 #!/bin/sh
-exec sleep 1000
+sleep 1000
 SH
 chmod +x "$LAB_DIR/hang-mail"
 labfix_write_conf srv
@@ -135,7 +135,7 @@ cat >"$LAB_DIR/hang-peer" <<'SH'
 #!/bin/sh
 read -r hello
 echo "ok vtundfix-peer 1 server"
-exec sleep 1000
+sleep 1000
 SH
 chmod +x "$LAB_DIR/hang-peer"
 labfix_write_conf cli PEER_COMMAND "$LAB_DIR/hang-peer"
