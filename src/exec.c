@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -62,6 +63,7 @@ reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* In a child: close every descriptor from LOWFD up, except KEEP. */
 static void
 close_from(int lowfd, int keep)
 {
@@ -70,10 +72,21 @@ close_from(int lowfd, int keep)
 	if (keep < lowfd) {
 		if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
 			return;
-	}
-	for (fd = lowfd; fd < 1024; fd++)
+	} else if ((keep == lowfd ||
+	    syscall(SYS_close_range, lowfd, keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
+		return;
+	for (fd = lowfd; fd < 65536; fd++)
 		if (fd != keep)
 			close(fd);
+}
+
+/* In a child: report ERR on ERRFD and exit. */
+static void __attribute__((noreturn))
+child_fail(int errfd, int err)
+{
+	(void)!write(errfd, &err, sizeof(err));
+	_exit(127);
 }
 
 /* In a child: exec ARGV, or report errno on ERRFD and exit. */
@@ -83,11 +96,12 @@ child_exec(char *const argv[], int errfd)
 	char path[PATH_MAX];
 	int err;
 
+	if (argv == NULL || argv[0] == NULL)
+		child_fail(errfd, EINVAL);
 	if (exec_resolve(argv[0], path, sizeof(path)) == 0)
 		execve(path, argv, fixed_env);
 	err = errno;
-	(void)write(errfd, &err, sizeof(err));
-	_exit(127);
+	child_fail(errfd, err);
 }
 
 /* Read the child's report: 0 if it exec'd, else -1 with its errno. */
@@ -107,19 +121,19 @@ exec_result(int errfd)
 	return 0;
 }
 
-static int
-devnull_stdio(int in, int out, int err)
+/* In a child: /dev/null on the chosen standard descriptors, or exit. */
+static void
+devnull_stdio(int in, int out, int err, int errfd)
 {
 	int fd = open("/dev/null", O_RDWR);
 
 	if (fd == -1)
-		return -1;
+		child_fail(errfd, errno);
 	if ((in && dup2(fd, 0) == -1) || (out && dup2(fd, 1) == -1) ||
 	    (err && dup2(fd, 2) == -1))
-		return -1;
+		child_fail(errfd, errno);
 	if (fd > 2)
 		close(fd);
-	return 0;
 }
 
 static pid_t
@@ -134,21 +148,26 @@ reap(pid_t pid)
 
 /*
  * Detached: an intermediate child starts the program and exits at once,
- * so the program is reparented and the caller never has to reap it.  The
- * intermediate child sends the program's pid, then the exec result.
+ * so the program is reparented (to init or the nearest subreaper) and the
+ * caller never has to reap it.  Through the close-on-exec pipe the
+ * intermediate child sends the program's pid (or -1 and its fork errno),
+ * then the program sends an errno if its execve fails; end of file means
+ * it is running.
  */
 pid_t
 exec_spawn(char *const argv[])
 {
-	int pfd[2];
+	int pfd[2], err;
 	pid_t mid, pid = -1;
 	ssize_t n;
 
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return -1;
 	if ((mid = fork()) == -1) {
+		err = errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		errno = err;
 		return -1;
 	}
 	if (mid == 0) {
@@ -156,11 +175,13 @@ exec_spawn(char *const argv[])
 		reset_signals();
 		setsid();
 		if ((pid = fork()) != 0) {
-			(void)write(pfd[1], &pid, sizeof(pid));
+			err = errno;
+			(void)!write(pfd[1], &pid, sizeof(pid));
+			if (pid == -1)
+				(void)!write(pfd[1], &err, sizeof(err));
 			_exit(pid == -1 ? 1 : 0);
 		}
-		if (devnull_stdio(1, 1, 1) == -1)
-			child_exec((char *[]){ "/nonexistent", NULL }, pfd[1]);
+		devnull_stdio(1, 1, 1, pfd[1]);
 		close_from(3, pfd[1]);
 		child_exec(argv, pfd[1]);
 	}
@@ -168,26 +189,36 @@ exec_spawn(char *const argv[])
 	reap(mid);
 	while ((n = read(pfd[0], &pid, sizeof(pid))) == -1 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(pid) || pid == -1) {
+	if (n != (ssize_t)sizeof(pid) || pid <= 0) {
+		err = ECHILD;
+		if (n == (ssize_t)sizeof(pid) &&
+		    read(pfd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+			err = ECHILD;
 		close(pfd[0]);
-		errno = ECHILD;
+		errno = err;
 		return -1;
 	}
 	return exec_result(pfd[0]) == -1 ? -1 : pid;
 }
 
-/* Fork a child with STDIN from IN (or /dev/null when -1). */
+/*
+ * Fork a child running ARGV with stdin from IN and stdout to OUT (/dev/null
+ * when -1), stderr to /dev/null when QUIET_ERR; KEEP_STDIO leaves all three
+ * alone.  Returns its pid once it has exec'd, or -1 (errno from the child).
+ */
 static pid_t
 start_child(char *const argv[], int in, int out, int quiet_err, int keep_stdio)
 {
-	int pfd[2];
+	int pfd[2], err;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return -1;
 	if ((pid = fork()) == -1) {
+		err = errno;
 		close(pfd[0]);
 		close(pfd[1]);
+		errno = err;
 		return -1;
 	}
 	if (pid == 0) {
@@ -195,18 +226,16 @@ start_child(char *const argv[], int in, int out, int quiet_err, int keep_stdio)
 		reset_signals();
 		if (!keep_stdio) {
 			if ((in != -1 && dup2(in, 0) == -1) ||
-			    (out != -1 && dup2(out, 1) == -1) ||
-			    devnull_stdio(in == -1, out == -1, quiet_err) == -1)
-				child_exec((char *[]){ "/nonexistent", NULL },
-				    pfd[1]);
+			    (out != -1 && dup2(out, 1) == -1))
+				child_fail(pfd[1], errno);
+			devnull_stdio(in == -1, out == -1, quiet_err, pfd[1]);
 		}
 		close_from(3, pfd[1]);
 		child_exec(argv, pfd[1]);
 	}
 	close(pfd[1]);
 	if (exec_result(pfd[0]) == -1) {
-		int err = errno;
-
+		err = errno;
 		reap(pid);
 		errno = err;
 		return -1;
@@ -214,30 +243,83 @@ start_child(char *const argv[], int in, int out, int quiet_err, int keep_stdio)
 	return pid;
 }
 
-/* Write LEN bytes of INPUT to FD; a wait of TIMEOUT_MS without progress
- * ends it (our inputs are small mails). */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+ms_left(long long deadline)
+{
+	long long left = deadline - now_ms();
+
+	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/*
+ * Write LEN bytes of INPUT to the non-blocking FD until DEADLINE.  EPIPE
+ * (the program does not want more) ends it; SIGPIPE is blocked meanwhile.
+ */
 static void
-feed(int fd, const char *input, size_t len, int timeout_ms)
+feed(int fd, const char *input, size_t len, long long deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	ssize_t n;
+	int rc;
 
-	while (len > 0 && poll(&pfd, 1, timeout_ms) > 0) {
+	while (len > 0) {
+		rc = poll(&pfd, 1, ms_left(deadline));
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
 		n = write(fd, input, len);
-		if (n == -1 && errno == EAGAIN)
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0)
-			break;		/* EPIPE: it does not want more */
+			break;
 		input += n;
 		len -= (size_t)n;
+	}
+}
+
+/* Wait up to MS for PID to exit: 1 exited, 0 still running. */
+static int
+wait_exit(pid_t pid, int pidfd, int ms)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	long long deadline = now_ms() + ms;
+	struct timespec tick = { 0, 10000000 };
+	siginfo_t si;
+	int rc;
+
+	if (pidfd != -1) {
+		while ((rc = poll(&pfd, 1, ms_left(deadline))) == -1 &&
+		    errno == EINTR)
+			;
+		return rc != 0;
+	}
+	for (;;) {		/* no pidfd: poll with WNOWAIT */
+		si.si_pid = 0;
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == -1 || si.si_pid != 0)
+			return 1;
+		if (ms_left(deadline) == 0)
+			return 0;
+		nanosleep(&tick, NULL);
 	}
 }
 
 int
 exec_run(char *const argv[], const char *input, size_t len, int timeout_ms)
 {
+	long long deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	struct timespec zero = { 0, 0 };
 	int in[2], pidfd, status, err;
-	struct pollfd pfd;
 	sigset_t pipe_set, old;
 	pid_t pid;
 
@@ -251,29 +333,25 @@ exec_run(char *const argv[], const char *input, size_t len, int timeout_ms)
 		errno = err;
 		return -1;
 	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	/* A child that does not read its input must not kill us. */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, &old);
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	if (input != NULL)
-		feed(in[1], input, len, timeout_ms);
+		feed(in[1], input, len, deadline);
 	close(in[1]);
-	{
-		struct timespec zero = { 0, 0 };
-
+	if (!sigismember(&old, SIGPIPE))
 		while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
 			;
-	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	pfd.fd = pidfd;
-	pfd.events = POLLIN;
-	if (pidfd != -1 && poll(&pfd, 1, timeout_ms) == 0) {
+	if (!wait_exit(pid, pidfd, ms_left(deadline))) {
 		kill(pid, SIGTERM);
-		if (poll(&pfd, 1, 1000) == 0)
+		if (!wait_exit(pid, pidfd, 1000))
 			kill(pid, SIGKILL);
-		close(pidfd);
+		if (pidfd != -1)
+			close(pidfd);
 		reap(pid);
 		errno = ETIMEDOUT;
 		return -1;
