@@ -105,7 +105,10 @@ procs_parse_title(const char *title, struct vtund_proc *p)
 		return -1;
 	rest = title + 10;
 	if (!p->client && strncmp(rest, "waiting for connections on port ",
-	    32) == 0 && isdigit((unsigned char)rest[32])) {
+	    32) == 0) {
+		rest += 32;
+		if (*rest == '\0' || strspn(rest, "0123456789") != strlen(rest))
+			return -1;
 		p->kind = VTUND_LISTENER;
 		return 0;
 	}
@@ -133,7 +136,7 @@ read_small(const char *path, char *buf, size_t len)
 static int
 read_stat(pid_t pid, char *state, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, *end;
 	int field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -145,10 +148,10 @@ read_stat(pid_t pid, char *state, unsigned long long *start)
 	for (field = 3; field < 22 && p != NULL; field++)
 		if ((p = strchr(p, ' ')) != NULL)
 			p++;
-	if (p == NULL)
+	if (p == NULL || !isdigit((unsigned char)*p))
 		return -1;
-	*start = strtoull(p, NULL, 10);
-	return 0;
+	*start = strtoull(p, &end, 10);
+	return *end == ' ' || *end == '\n' || *end == '\0' ? 0 : -1;
 }
 
 static int
@@ -168,9 +171,17 @@ read_proc(pid_t pid, const struct stat *netns, struct vtund_proc *p)
 {
 	char path[64], title[TITLE_MAX], state;
 	unsigned long long start;
+	ssize_t n;
 
+	/*
+	 * The title is the first string of the command line (vtund pads it
+	 * with NULs); a zombie's is empty, and one that fills the whole
+	 * buffer without a NUL is too long to be a vtund title.
+	 */
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if (read_small(path, title, sizeof(title)) <= 0 ||
+	if ((n = read_small(path, title, sizeof(title))) <= 0 ||
+	    ((size_t)n == sizeof(title) - 1 &&
+	    memchr(title, '\0', (size_t)n) == NULL) ||
 	    strncmp(title, "vtund[", 6) != 0)
 		return -1;
 	if (procs_parse_title(title, p) == -1)
@@ -248,6 +259,7 @@ procs_find_session(const char *session, int client, struct vtund_proc *out,
 static int
 is_listener(const struct vtund_proc *p, const void *arg)
 {
+	(void)arg;
 	return p->kind == VTUND_LISTENER;
 }
 
@@ -262,13 +274,35 @@ procs_signal(const struct vtund_proc *p, int sig)
 {
 	unsigned long long start;
 	char state;
+	int fd, rc, err;
 
-	if (read_stat(p->pid, &state, &start) == -1 ||
-	    start != p->start_time || state == 'Z') {
+	/*
+	 * The pidfd is taken before the start time is checked, so it refers
+	 * to the process that was checked even if the pid is reused at once.
+	 */
+	if (p->pid <= 0) {
 		errno = ESRCH;
 		return -1;
 	}
-	return kill(p->pid, sig);
+	fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (fd == -1 && errno != ENOSYS) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (read_stat(p->pid, &state, &start) == -1 ||
+	    start != p->start_time || state == 'Z' || state == 'X') {
+		if (fd != -1)
+			close(fd);
+		errno = ESRCH;
+		return -1;
+	}
+	if (fd == -1)
+		return kill(p->pid, sig);
+	rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
 }
 
 int
