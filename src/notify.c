@@ -15,6 +15,7 @@
 #include "exec.h"
 #include "log.h"
 #include "notify.h"
+#include "proctitle.h"
 
 #define MAIL_TIMEOUT_MS	30000
 
@@ -75,6 +76,7 @@ send_mail(unsigned count)
 		return;
 	}
 	if (pid == 0) {
+		proctitle_set("vtundfix: mail for %s", tap->tap);
 		rc = exec_run(conf->mail_command.argv, msg, (size_t)len,
 		    MAIL_TIMEOUT_MS);
 		_exit(rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : 125);
