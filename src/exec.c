@@ -6,6 +6,7 @@
  * child that exits 127.  Children get the default signal mask and
  * dispositions, and a fixed environment (PATH only).
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -27,6 +28,21 @@
 
 static char *const fixed_env[] = { "PATH=" FIXED_PATH, NULL };
 
+/* A regular file we may execute (access() alone passes directories). */
+static int
+executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return 0;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return 0;
+	}
+	return access(path, X_OK) == 0;
+}
+
 int
 exec_resolve(const char *name, char *path, size_t len)
 {
@@ -34,7 +50,7 @@ exec_resolve(const char *name, char *path, size_t len)
 	int n;
 
 	if (strchr(name, '/') != NULL) {
-		if (access(name, X_OK) == -1)
+		if (!executable(name))
 			return -1;
 		n = snprintf(path, len, "%s", name);
 		return n < 0 || (size_t)n >= len ? (errno = ENAMETOOLONG, -1) :
@@ -43,7 +59,7 @@ exec_resolve(const char *name, char *path, size_t len)
 	for (dir = FIXED_PATH; *dir != '\0'; dir = *end ? end + 1 : end) {
 		end = strchrnul(dir, ':');
 		n = snprintf(path, len, "%.*s/%s", (int)(end - dir), dir, name);
-		if (n > 0 && (size_t)n < len && access(path, X_OK) == 0)
+		if (n > 0 && (size_t)n < len && executable(path))
 			return 0;
 	}
 	errno = ENOENT;
