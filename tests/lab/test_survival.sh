@@ -39,6 +39,14 @@ labfix_write_conf cli EMAIL noc@example.net
 labfix_start srv && labfix_start cli
 lab_wait_traffic 0 10 >/dev/null
 
+# One instance per configuration.
+out=$(labfix_start cli 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -q "already running (pid $(labfix_pid cli))" <<<"$out"; then
+	ok "survival/second-instance-refused"
+else
+	not_ok "survival/second-instance-refused: rc $rc: $out"
+fi
+
 # A worker killed again and again: respawned with back-off, logged; the
 # other tap's worker and traffic are untouched.
 other=$(proc_pids cli 'vtundfix: worker tap1')

@@ -69,6 +69,12 @@ expect seed-file-vtund-conf 0 'ok   tap1 session lcsr2: multi killold' \
 expect vtundctl-help 0 '^usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --help
 expect vtundctl-bad-option 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --bogus
 expect vtundctl-unknown 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" frobnicate
+expect vtundctl-refuses-without-tty 1 'needs confirmation: use -y' \
+    "${VTUNDCTL:-$PWD/build/san/vtundctl}" -f "$tmp/good.conf" stop
+expect vtundctl-vtund-refuses-without-tty 1 'needs confirmation' \
+    "${VTUNDCTL:-$PWD/build/san/vtundctl}" -f "$tmp/good.conf" vtund restart
+expect vtundctl-fix-status 3 'vtundfix client: not running' \
+    "${VTUNDCTL:-$PWD/build/san/vtundctl}" -f "$tmp/good.conf" fix status --local
 if grep -q '^switch bridge off' "$tmp/data/data_tap0"; then
 	echo "ok - cli/switch-persisted"
 else

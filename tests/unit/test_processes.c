@@ -1,5 +1,15 @@
-/* Unit tests for src/processes.c and src/exec.c. */
+/*
+ * Unit tests for src/processes.c (src/exec.c has tests/unit/test_exec.c).
+ *
+ * vtund 3.0.4 writes its title over argv[0] and pads the rest of the
+ * argument area with NULs, so the title is the first string of
+ * /proc/PID/cmdline (checked against the real vtund).  The fake vtunds
+ * here are sleep(1) with the title as argv[0] and "30" as argv[1].
+ */
 #include <sys/wait.h>
+
+#include <sched.h>
+#include <stdio.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -8,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exec.h"
 #include "processes.h"
 #include "unit.h"
 
@@ -123,52 +132,190 @@ test_scan_zombie_and_signal(void)
 	close(fd);
 }
 
+
 static void
-test_exec(void)
+test_long_titles(void)
 {
-	char path[256], out[] = "/tmp/vfx-exec-XXXXXX", buf[64];
-	struct timespec t0, t1;
-	FILE *fp;
-	int rc, fd;
+	static char title[6000];
+	char name[SESSION_MAX + 1];
+	struct vtund_proc p;
+	static const char *const kinds[] = { "listener", "server session",
+	    "client connecting", "client connected", "closing" };
+	size_t i;
 
-	CHECK_INT(exec_resolve("ip", path, sizeof(path)), 0);
-	CHECK(strstr(path, "/ip") != NULL);
-	CHECK_INT(exec_resolve("no-such-program", path, sizeof(path)), -1);
-	CHECK_INT(exec_spawn((char *[]){ "no-such-program", NULL }), -1);
-	CHECK_INT(errno, ENOENT);
-	CHECK(exec_spawn((char *[]){ "/bin/true", NULL }) > 0);
-	CHECK_INT(exec_wait((char *[]){ "/bin/false", NULL }), 1);
-	CHECK_INT(exec_wait((char *[]){ "/bin/sh", "-c", "kill -9 $$", NULL }),
-	    128 + 9);
-	CHECK_INT(exec_wait((char *[]){ "/nonexistent/x", NULL }), -1);
-	/* Input reaches the program; a shell word is passed literally. */
-	fd = mkstemp(out);
-	close(fd);
-	rc = exec_run((char *[]){ "/usr/bin/tee", out, NULL }, "hello $(id)\n",
-	    12, 5000);
-	CHECK(rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
-	fp = fopen(out, "r");
-	CHECK(fp != NULL && fgets(buf, sizeof(buf), fp) != NULL);
-	CHECK_STR(buf, "hello $(id)\n");
-	if (fp)
-		fclose(fp);
-	unlink(out);
-	/* A hanging program is killed after the timeout. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK_INT(exec_run((char *[]){ "/bin/sleep", "10", NULL }, NULL, 0,
-	    300), -1);
-	CHECK_INT(errno, ETIMEDOUT);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK(t1.tv_sec - t0.tv_sec < 3);
-	/* A program that does not read its input does not kill us. */
-	{
-		static char big[1 << 20];
+	/* Session names up to SESSION_MAX - 1 bytes, no more. */
+	memset(name, 'a', sizeof(name));
+	name[SESSION_MAX - 1] = '\0';
+	snprintf(title, sizeof(title), "vtund[c]: %s ether tap0", name);
+	CHECK_INT(procs_parse_title(title, &p), 0);
+	CHECK_INT(strlen(p.session), SESSION_MAX - 1);
+	name[SESSION_MAX - 1] = 'a';
+	name[SESSION_MAX] = '\0';
+	snprintf(title, sizeof(title), "vtund[c]: %s ether tap0", name);
+	CHECK_INT(procs_parse_title(title, &p), -1);
+	/* Garbage of every length. */
+	memset(title, 'x', sizeof(title) - 1);
+	memcpy(title, "vtund[c]: ", 10);
+	CHECK_INT(procs_parse_title(title, &p), -1);
+	memcpy(title, "vtund[s]: waiting for connections on port ", 42);
+	CHECK_INT(procs_parse_title(title, &p), -1);
+	CHECK_INT(procs_parse_title("vtund[s]: waiting for connections on port ",
+	    &p), -1);
+	CHECK_INT(procs_parse_title("vtund[s]: waiting for connections on port "
+	    "50x0", &p), -1);
+	CHECK_INT(procs_parse_title("vtund[s]:lcsr ether tap0", &p), -1);
+	CHECK_INT(procs_parse_title(" vtund[s]: lcsr ether tap0", &p), -1);
+	CHECK_INT(procs_parse_title("vtund[s]:  ether tap0", &p), -1);
+	CHECK_INT(procs_parse_title("vtund[c]: lcsr ether tap0 extra", &p), -1);
+	CHECK_INT(procs_parse_title("vtund[c]: lcsr connecting to ", &p), -1);
+	/* lcsr is not lcsr2. */
+	CHECK_INT(procs_parse_title("vtund[c]: lcsr2 closing", &p), 0);
+	CHECK(strcmp(p.session, "lcsr") != 0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		CHECK_STR(procs_kind_name((enum vtund_kind)i), kinds[i]);
+	CHECK_STR(procs_kind_name((enum vtund_kind)99), "unknown");
+}
 
-		memset(big, 'x', sizeof(big));
-		rc = exec_run((char *[]){ "/bin/true", NULL }, big,
-		    sizeof(big), 2000);
-		CHECK(rc != -1 && WIFEXITED(rc));
+/* Wait up to 2 s for FIND(SESSION, CLIENT, PID) to become WANT. */
+static int
+settle(const char *session, int client, pid_t pid, int want)
+{
+	struct timespec ts = { 0, 20000000 };
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (find(session, client, pid) == want)
+			return 1;
+		nanosleep(&ts, NULL);
 	}
+	return 0;
+}
+
+/* A process that exited but was not reaped yet is not a running vtund. */
+static void
+test_zombie_after_exit(void)
+{
+	char title[128], session[32], state[64], path[64];
+	char *argv[] = { title, "0.5", NULL };
+	struct pollfd pfd;
+	FILE *fp;
+	pid_t pid;
+
+	snprintf(session, sizeof(session), "vfxz%d", (int)getpid());
+	snprintf(title, sizeof(title), "vtund[c]: %s ether tap9", session);
+	if ((pid = fork()) == 0) {
+		execv("/bin/sleep", argv);
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	CHECK(settle(session, 1, pid, 1));
+	pfd.fd = procs_watch(pid);
+	pfd.events = POLLIN;
+	CHECK(pfd.fd != -1);
+	CHECK_INT(poll(&pfd, 1, 5000), 1);
+	/* Exited, not reaped: state Z. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	state[0] = '\0';
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fgets(state, sizeof(state), fp) == NULL)
+			state[0] = '\0';
+		fclose(fp);
+	}
+	CHECK(strstr(state, ") Z ") != NULL);
+	CHECK(!find(session, 1, pid));
+	waitpid(pid, NULL, 0);
+	close(pfd.fd);
+	CHECK_INT(procs_watch(-1), -1);
+}
+
+static void
+test_listener_and_sleeping(void)
+{
+	char title[] = "vtund[s]: waiting for connections on port 59999";
+	struct vtund_proc p[16];
+	struct timespec ts = { 0, 100000000 };
+	int i, n, found = 0, rc;
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		execv("/bin/sleep", (char *[]){ title, "30", NULL });
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	nanosleep(&ts, NULL);
+	n = procs_find_listener(p, 16);
+	CHECK(n >= 1);
+	for (i = 0; i < n && i < 16; i++)
+		if (p[i].pid == pid) {
+			found = 1;
+			CHECK_INT(p[i].kind, VTUND_LISTENER);
+			CHECK_INT(p[i].client, 0);
+			CHECK_STR(p[i].session, "");
+			CHECK(p[i].start_time > 0);
+		}
+	CHECK(found);
+	CHECK(!find("", 0, pid));		/* not a session */
+	CHECK(procs_scan(NULL, 0) >= 1);	/* counts without storing */
+	/* sleep(1) sits in clock_nanosleep like a vtund between attempts. */
+	for (i = 0; i < 20 && (rc = procs_sleeping(pid)) != 1; i++)
+		nanosleep(&ts, NULL);
+	CHECK_INT(procs_sleeping(pid), 1);
+	CHECK_INT(procs_sleeping(-1), -1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* Gone: never signalled. */
+	for (i = 0; i < n && i < 16; i++)
+		if (p[i].pid == pid) {
+			CHECK_INT(procs_signal(&p[i], 0), -1);
+			CHECK_INT(errno, ESRCH);
+		}
+	{
+		struct vtund_proc none = { .pid = 0 };
+
+		CHECK_INT(procs_signal(&none, SIGTERM), -1);
+	}
+}
+
+/* A vtund in another network namespace is none of our business. */
+static void
+test_other_netns(void)
+{
+	char title[128], session[32];
+	int sync[2], ok = 0;
+	pid_t pid;
+
+	snprintf(session, sizeof(session), "vfxns%d", (int)getpid());
+	snprintf(title, sizeof(title), "vtund[c]: %s ether tap0", session);
+	if (pipe(sync) == -1)
+		SKIP("pipe");
+	if ((pid = fork()) == 0) {
+		char c = unshare(CLONE_NEWNET) == 0;
+
+		(void)!write(sync[1], &c, 1);
+		if (!c)
+			_exit(1);
+		execv("/bin/sleep", (char *[]){ title, "30", NULL });
+		_exit(127);
+	}
+	close(sync[1]);
+	{
+		char c = 0;
+
+		ok = read(sync[0], &c, 1) == 1 && c;
+	}
+	close(sync[0]);
+	if (!ok) {
+		waitpid(pid, NULL, 0);
+		SKIP("cannot create a network namespace");
+	}
+	{
+		struct timespec ts = { 0, 200000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	CHECK(!find(session, 1, pid));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 int
@@ -176,6 +323,9 @@ main(void)
 {
 	RUN(test_titles);
 	RUN(test_scan_zombie_and_signal);
-	RUN(test_exec);
+	RUN(test_long_titles);
+	RUN(test_zombie_after_exit);
+	RUN(test_listener_and_sleeping);
+	RUN(test_other_netns);
 	return unit_done();
 }
