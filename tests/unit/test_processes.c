@@ -99,7 +99,7 @@ find(const char *session, int client, pid_t pid)
 static void
 test_scan_zombie_and_signal(void)
 {
-	struct vtund_proc p[16], me;
+	struct vtund_proc p[16], me = { .pid = 0 };
 	pid_t pid = fake_vtund("vtund[c]: vfxunit connecting to 10.0.0.1");
 	struct timespec ts = { 0, 100000000 };
 	int i, n, fd;
