@@ -614,23 +614,37 @@ command_equal(const struct command *a, const struct command *b)
 int
 config_equal(const struct config *a, const struct config *b)
 {
-	struct config x = *a, y = *b;
+	size_t i;
 
-	if (a->ntaps != b->ntaps || (a->ntaps > 0 && memcmp(a->taps, b->taps,
-	    a->ntaps * sizeof(*a->taps)) != 0) ||
-	    !command_equal(&a->listener_start, &b->listener_start) ||
-	    !command_equal(&a->peer_command, &b->peer_command) ||
-	    !command_equal(&a->mail_command, &b->mail_command))
-		return 0;
-	/* Everything else is plain values: compare with the pointers out. */
-	x.taps = y.taps = NULL;
-	memset(&x.listener_start, 0, sizeof(x.listener_start));
-	memset(&y.listener_start, 0, sizeof(y.listener_start));
-	memset(&x.peer_command, 0, sizeof(x.peer_command));
-	memset(&y.peer_command, 0, sizeof(y.peer_command));
-	memset(&x.mail_command, 0, sizeof(x.mail_command));
-	memset(&y.mail_command, 0, sizeof(y.mail_command));
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	for (i = 0; i < a->ntaps && a->ntaps == b->ntaps; i++) {
+		const struct tap_conf *x = &a->taps[i], *y = &b->taps[i];
+
+		if (strcmp(x->tap, y->tap) != 0 ||
+		    strcmp(x->session, y->session) != 0 ||
+		    strcmp(x->client_ip, y->client_ip) != 0 ||
+		    strcmp(x->bridge, y->bridge) != 0 ||
+		    strcmp(x->uplink, y->uplink) != 0)
+			return 0;
+	}
+	return a->ntaps == b->ntaps &&
+	    strcmp(a->path, b->path) == 0 &&
+	    strcmp(a->directory, b->directory) == 0 &&
+	    a->delay_betweencheck == b->delay_betweencheck &&
+	    a->delay_parentcheck == b->delay_parentcheck &&
+	    strcmp(a->server, b->server) == 0 && a->machine == b->machine &&
+	    strcmp(a->email, b->email) == 0 && strcmp(a->user, b->user) == 0 &&
+	    strcmp(a->data_dir, b->data_dir) == 0 &&
+	    strcmp(a->log_file, b->log_file) == 0 &&
+	    strcmp(a->pid_file, b->pid_file) == 0 &&
+	    strcmp(a->vtund, b->vtund) == 0 &&
+	    strcmp(a->vtund_conf, b->vtund_conf) == 0 &&
+	    a->liveness == b->liveness &&
+	    a->probe_interval_ms == b->probe_interval_ms &&
+	    a->probe_multiplier == b->probe_multiplier &&
+	    strcmp(a->metrics_file, b->metrics_file) == 0 &&
+	    command_equal(&a->listener_start, &b->listener_start) &&
+	    command_equal(&a->peer_command, &b->peer_command) &&
+	    command_equal(&a->mail_command, &b->mail_command);
 }
 
 const struct tap_conf *
