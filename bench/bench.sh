@@ -67,7 +67,7 @@ inject() {
 		kill -KILL $(vtund_pids srv 'waiting for connections') \
 		    $(vtund_pids srv "vtund\[s\]: $S ") ;;
 	black-hole)
-		port=$(lab_in srv ss -Htn state established "( sport = :5000 )" |
+		port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
 		    awk '{ split($4, a, ":"); print a[2]; exit }')
 		lab_in srv nft -f - <<-NFT
 		table inet bench {
@@ -119,7 +119,7 @@ monit_conf() {	# SIDE
 			echo "check process vtund-client matching \"vtund\\[c\\]: $S \""
 			echo "  start program = \"/usr/sbin/vtund -f $LAB_VTUND_CLI_CONF $S $LAB_SERVER_IP\""
 		else
-			echo "check process vtund-listener matching \"vtund\\[s\\]: waiting for connections\""
+			echo "check process vtund-listener matching \"vtund\\[s\\]: waiting for connections on port $LAB_PORT\""
 			echo "  start program = \"/usr/sbin/vtund -s -f $LAB_VTUND_SRV_CONF\""
 		fi
 		cat <<-CONF
@@ -174,7 +174,7 @@ detection() {
 }
 
 # Milliseconds from T0 to the first reply of one long-running ping (every
-# 10 ms, timestamps by ping itself): cheap enough that three watchdogs can
+# 20 ms, timestamps by ping itself): cheap enough that three watchdogs can
 # be measured at once without the measurement eating the CPU.
 first_reply_ms() {	# T0
 	local t0=$1 line ts sec usec ms
@@ -186,7 +186,7 @@ first_reply_ms() {	# T0
 			ms=$((sec * 1000 + 10#$usec / 1000))
 			if [ "$ms" -ge "$t0" ]; then echo $((ms - t0)); return; fi ;;
 		esac
-	done < <(ip netns exec "$LAB_LANC" ping -n -D -i 0.01 -W 1 -w "$CAP" \
+	done < <(ip netns exec "$LAB_LANC" ping -n -D -i 0.02 -W 1 -w "$CAP" \
 	    "$(lab_lan_ip srv 0)" 2>/dev/null)
 }
 

@@ -80,7 +80,7 @@ vtund_pid() {	# HOST REGEX
 
 black_hole() {
 	local port
-	port=$(lab_in srv ss -Htn state established "( sport = :5000 )" |
+	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
 	    awk '{ split($4, a, ":"); print a[2]; exit }')
 	lab_in srv nft -f - <<-NFT
 	table inet demo {

@@ -34,7 +34,7 @@
 
 LAB_SERVER_IP=10.99.0.1
 LAB_CLIENT_IP=10.99.0.2
-LAB_PORT=5000	# fixed: every lab has its own namespaces (bench.sh uses it)
+LAB_PORT=5000	# lab_init picks one per lab
 LAB_NTAPS=0
 LAB_DIR=""
 LAB_ID=""
@@ -44,6 +44,9 @@ lab_log() { echo "# lab: $*" >&2; }
 lab_init() {
 	local name=${1:-lab}
 	LAB_ID=$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
+	# vtund's listener title names only its port, and process titles are
+	# seen across network namespaces: a port per lab keeps labs apart.
+	LAB_PORT=$((20000 + 0x${LAB_ID:0:4} % 20000))
 	LAB_SRV="vfx-$name-$LAB_ID-srv"
 	LAB_CLI="vfx-$name-$LAB_ID-cli"
 	LAB_LANS="vfx-$name-$LAB_ID-lans"

@@ -27,7 +27,7 @@ restarts() { grep -c 'tunnel: no data flows' "$(labfix_log cli)"; }
 # The established tunnel flow, and only it, is dropped on the server.
 black_hole() {
 	local port
-	port=$(lab_in srv ss -Htn state established "( sport = :5000 )" |
+	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
 	    awk '{ split($4, a, ":"); print a[2]; exit }')
 	[ -n "$port" ] || return 1
 	lab_in srv nft -f - <<-NFT
