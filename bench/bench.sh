@@ -124,13 +124,13 @@ monit_conf() {	# SIDE
 		fi
 		cat <<-CONF
 		check network br0 with interface br0
-		  if link down then exec "/bin/sh -c 'ip link add br0 type bridge; ip link set br0 up; ip link set up0 master br0; ip link set tap0 master br0'"
+		  if link down then exec "/bin/sh -c 'ip link add br0 type bridge; ip link set br0 up; ip link set up0 master br0; ip link set tap0 master br0'" repeat every 1 cycles
 		check network up0 with interface up0
-		  if link down then exec "/bin/sh -c 'ip link set up0 up master br0'"
+		  if link down then exec "/bin/sh -c 'ip link set up0 up master br0'" repeat every 1 cycles
 		check program tap0-bridged with path "/bin/sh -c '[ ! -e /sys/class/net/tap0 ] || [ -e /sys/class/net/tap0/brport ]'"
-		  if status != 0 then exec "/bin/sh -c 'ip link set tap0 up master br0'"
+		  if status != 0 then exec "/bin/sh -c 'ip link set tap0 up master br0'" repeat every 1 cycles
 		check program tap0-up with path "/bin/sh -c '[ ! -e /sys/class/net/tap0 ] || ip link show tap0 | grep -q ,UP'"
-		  if status != 0 then exec "/bin/sh -c 'ip link set tap0 up master br0'"
+		  if status != 0 then exec "/bin/sh -c 'ip link set tap0 up master br0'" repeat every 1 cycles
 		CONF
 	} >"$d/monitrc"
 	chmod 600 "$d/monitrc"
@@ -214,7 +214,8 @@ run_tool() {	# TOOL RAWFILE
 		fails=0
 		for ((i = 1; i <= N; i++)); do
 			lab_wait_traffic 0 3 >/dev/null || heal
-			sleep 0.7	# settled: the watchdog is idle again
+			sleep 1.2	# settled: the watchdog (monit: 1 s cycles)
+					# has seen the repair and is idle again
 			r=$(trial "$tool" "$fault")
 			log "  $tool $fault #$i: ${r/ / ms, detected }"
 			echo "$tool $fault $r" >>"$raw"
