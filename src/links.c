@@ -315,7 +315,10 @@ links_watch_read(struct links_watch *w)
 		if (rc == -NLE_AGAIN)
 			return 0;
 		if (rc == -NLE_NOMEM || rc == -NLE_MSG_OVERFLOW) {
-			/* Overrun: events were lost, look at everything. */
+			/*
+			 * Overrun: the kernel dropped events (ENOBUFS, which
+			 * libnl reports as -NLE_NOMEM); look at everything.
+			 */
 			w->cb("", LINK_CHANGED, w->arg);
 			continue;
 		}

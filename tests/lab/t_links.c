@@ -69,7 +69,19 @@ test_missing(void)
 	CHECK_INT(links_set_up(links, "nosuch0"), LINKS_NOTFOUND);
 	CHECK_INT(links_set_master(links, "nosuch0", "nosuch1"),
 	    LINKS_NOTFOUND);
+	CHECK_INT(links_set_down(links, "nosuch0"), LINKS_NOTFOUND);
+	CHECK_INT(links_delete(links, "nosuch0"), LINKS_NOTFOUND);
+	CHECK_INT(links_release(links, "nosuch0"), LINKS_NOTFOUND);
+	CHECK_INT(links_create_vlan(links, "v.5", "nosuch0", 5),
+	    LINKS_NOTFOUND);
 	CHECK_STR(links_strerror(LINKS_NOTFOUND), "no such interface");
+	/* Existing, without a kind: lo. */
+	CHECK_INT(links_get(links, "lo", &li), 0);
+	CHECK_STR(li.name, "lo");
+	CHECK_STR(li.kind, "");
+	CHECK_STR(li.master, "");
+	CHECK_INT(li.vlan_id, 0);
+	CHECK_INT(li.admin_up, 1);
 }
 
 static void
@@ -237,6 +249,41 @@ test_events(void)
 	links_watch_close(w);
 }
 
+/*
+ * Overrun: with a tiny receive buffer and nobody reading, the kernel drops
+ * events (ENOBUFS); the watch then asks for a look at everything ("") and
+ * goes on working.
+ */
+static void
+test_events_overrun(void)
+{
+	struct links_watch *w = links_watch_open(record, NULL);
+	char name[IFNAMSIZ];
+	int i, size = 1, overrun = 0;
+
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	CHECK(setsockopt(links_watch_fd(w), SOL_SOCKET, SO_RCVBUFFORCE,
+	    &size, sizeof(size)) == 0);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "brov%d", i);
+		CHECK_INT(links_create_bridge(links, name), 0);
+		CHECK_INT(links_delete(links, name), 0);
+	}
+	nheard = 0;
+	CHECK_INT(links_watch_read(w), 0);
+	for (i = 0; i < nheard; i++)
+		if (heard[i].name[0] == '\0' && heard[i].ev == LINK_CHANGED)
+			overrun = 1;
+	CHECK(overrun);
+	nheard = 0;
+	CHECK_INT(links_create_bridge(links, "brov"), 0);
+	CHECK(wait_event(w, "brov", LINK_CHANGED, now_ms(), 1000) >= 0);
+	CHECK_INT(links_delete(links, "brov"), 0);
+	links_watch_close(w);
+}
+
 static void
 test_vlan(void)
 {
@@ -245,10 +292,9 @@ test_vlan(void)
 
 	CHECK_INT(add_veth("trunk0", "trunk1"), 0);
 	rc = links_create_vlan(links, "trunk0.763", "trunk0", 763);
-	if (rc != 0 && getenv("VFX_IN_VM") == NULL) {
-		printf("skip - links/vlan: no 802.1Q in this kernel (%s); "
-		    "tests/vm/test_vlan.sh runs this in a VM\n",
-		    links_strerror(rc));
+	if (rc == -NLE_OPNOTSUPP && getenv("VFX_IN_VM") == NULL) {
+		printf("skip - links/vlan: no 802.1Q in this kernel\n");
+		printf("# tests/vm/test_vlan.sh runs the VLAN tests in a VM\n");
 		exit(0);
 	}
 	CHECK_INT(rc, 0);
@@ -306,6 +352,7 @@ main(int argc, char *argv[])
 		RUN(test_enslave_move_release);
 		RUN(test_counters);
 		RUN(test_events);
+		RUN(test_events_overrun);
 	}
 	links_close(links);
 	return unit_done();
