@@ -9,6 +9,7 @@
 # what broke, what vtundfix saw and did, and how long LAN-to-LAN traffic was
 # down.  Everything is removed at the end, also on Ctrl-C; --keep leaves
 # the lab up to explore.
+# shellcheck disable=SC2046  # lists of pids are meant to be split
 set -u
 cd "$(dirname "$0")/.." || exit 2
 keep=0
@@ -31,7 +32,6 @@ else
 fi
 say() { printf '%s\n' "$*"; }
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
-now_ms() { date +%s%3N; }
 results=()
 
 # show_log SIDE FROM-LINE: the log lines vtundfix wrote since FROM-LINE.
@@ -48,12 +48,12 @@ fault() {
 	lc=$(($(wc -l <"$(labfix_log cli)") + 1))
 	step "$name"
 	say "   ${D}\$ $*${N}"
-	t0=$(now_ms)
+	t0=$(lab_now_ms)
 	"$@" >/dev/null 2>&1
 	printf '   waiting for LAN-to-LAN traffic '
 	while ! ip netns exec "$LAB_LANC" ping -n -q -c 1 -W 0.1 \
 	    "$(lab_lan_ip srv 0)" >/dev/null 2>&1; do
-		if [ $(($(now_ms) - t0)) -gt 60000 ]; then
+		if [ $(($(lab_now_ms) - t0)) -gt 60000 ]; then
 			printf ' %sgave up after 60 s%s\n' "$R" "$N"
 			results+=("$name|-|not restored")
 			return
@@ -61,33 +61,13 @@ fault() {
 		dots=$((dots + 1))
 		[ $((dots % 5)) -eq 0 ] && printf '.'
 	done
-	t1=$(now_ms)
+	t1=$(lab_now_ms)
 	ms=$((t1 - t0))
 	printf ' %sback after %d ms%s\n' "$G" "$ms" "$N"
 	sleep 0.3
 	show_log srv "$ls"
 	show_log cli "$lc"
 	results+=("$name|$ms ms|restored")
-}
-
-vtund_pid() {	# HOST REGEX
-	local pid
-	for pid in $(ip netns pids "$(lab_ns "$1")"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE "$2" &&
-		    { echo "$pid"; return; }
-	done
-}
-
-black_hole() {
-	local port
-	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
-	    awk '{ split($4, a, ":"); print a[2]; exit }')
-	lab_in srv nft -f - <<-NFT
-	table inet demo {
-		chain input { type filter hook input priority 0;
-			ip saddr $LAB_CLIENT_IP tcp sport $port drop; }
-	}
-	NFT
 }
 
 lab_init demo
@@ -107,26 +87,26 @@ step "Starting vtundfix on both ends (DELAY_BETWEENCHECK 300)"
 labfix_write_conf srv
 labfix_write_conf cli
 labfix_start srv && labfix_start cli || exit 1
-t0=$(now_ms)
+t0=$(lab_now_ms)
 lab_wait_traffic 0 30 >/dev/null || { echo "demo: no tunnel" >&2; exit 1; }
 say "   vtundfix started the vtund listener and client and bridged the taps:"
-say "   ${G}LAN-to-LAN traffic after $(($(now_ms) - t0)) ms${N}"
+say "   ${G}LAN-to-LAN traffic after $(($(lab_now_ms) - t0)) ms${N}"
 show_log srv 1 | head -8
 show_log cli 1 | head -8
 say "   ${D}\$ ip netns exec $LAB_LANC ping -c 3 $(lab_lan_ip srv 0)${N}"
 ip netns exec "$LAB_LANC" ping -n -c 3 -i 0.2 "$(lab_lan_ip srv 0)" | sed 's/^/   /'
 
 fault "vtund client killed" \
-    kill -KILL "$(vtund_pid cli "vtund\[c\]: $S ")"
+    kill -KILL $(lab_pids cli "vtund\[c\]: $S ")
 fault "bridge deleted on the server" lab_in srv ip link del br0
 fault "tap taken off the bridge on the client" lab_in cli ip link set tap0 nomaster
-fault "black-holed connection (both vtund processes stay up)" black_hole
-lab_in srv nft delete table inet demo 2>/dev/null
+fault "black-holed connection (both vtund processes stay up)" lab_black_hole
+lab_black_hole_clear
 fault "duplicate vtund client started" \
     lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" "$S" "$LAB_SERVER_IP"
 fault "vtund listener and server session killed" \
-    kill -KILL "$(vtund_pid srv 'waiting for connections')" \
-    "$(vtund_pid srv "vtund\[s\]: $S ")"
+    kill -KILL $(lab_pids srv 'waiting for connections') \
+    $(lab_pids srv "vtund\[s\]: $S ")
 
 step "vtundctl fix status (on the client; it asks the server over the peer channel)"
 ip netns exec "$LAB_CLI" "$VTUNDCTL" -f "$(labfix_conf cli)" fix status 2>&1 | sed 's/^/   /'

@@ -12,6 +12,11 @@
 #	lab_wait_traffic I SECONDS	0 as soon as LAN-to-LAN ping over tunnel I
 #				works (prints the milliseconds it took)
 #	lab_recreate_uplink srv|cli I	put back a deleted uplink (not bridged)
+#	lab_pids HOST REGEX	pids in HOST's namespace whose command line
+#				(as ps shows it: vtund's title) matches
+#	lab_black_hole		the server drops the tunnel's TCP flow both
+#				ways (nftables); both vtund processes stay up
+#	lab_black_hole_clear	remove that rule
 #	lab_destroy		remove everything (idempotent)
 #   helpers others use:	lab_ns HOST (namespace name), lab_lan_ip srv|cli I,
 #				lab_bridge_taps (wait for the taps, up + bridge)
@@ -230,6 +235,40 @@ lab_wait_traffic() {
 		now=$(lab_now_ms)
 	done
 	return 1
+}
+
+lab_pids() {
+	local pid
+	for pid in $(ip netns pids "$(lab_ns "$1")"); do
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		    grep -qE -- "$2" && echo "$pid"
+	done
+	return 0
+}
+
+# The server drops the established vtund connection (the first one), in
+# and out, as a broken middlebox would; new connections pass.
+lab_black_hole() {
+	local port
+	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
+	    awk '{ split($4, a, ":"); print a[2]; exit }')
+	if [ -z "$port" ]; then
+		lab_log "black hole: no established vtund connection"
+		return 1
+	fi
+	lab_in srv nft -f - <<-NFT
+	table inet vfxlab {
+		chain input { type filter hook input priority 0;
+			ip saddr $LAB_CLIENT_IP tcp sport $port drop; }
+		chain output { type filter hook output priority 0;
+			ip daddr $LAB_CLIENT_IP tcp dport $port drop; }
+	}
+	NFT
+}
+
+lab_black_hole_clear() {
+	lab_in srv nft delete table inet vfxlab 2>/dev/null
+	return 0
 }
 
 # lab_destroy: kill every process in the lab's namespaces (again and again

@@ -8,9 +8,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab.sh
 . tests/lab/lab-vtundfix.sh
 NEEDED="cap_kill,cap_net_admin,cap_net_raw"	# as capsh --decode orders them
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+. tests/lab/tap.sh
 command -v capsh >/dev/null || { echo "not ok - caps: capsh missing (libcap2-bin)"; exit 1; }
 
 # Every capability this kernel knows, except the needed ones.

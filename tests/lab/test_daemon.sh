@@ -11,11 +11,8 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab-vtundfix.sh
 
 BOUND=15
-failures=0
+. tests/lab/tap.sh
 
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
-now_ms() { date +%s%3N; }
 
 lab_init daemon
 lab_create 1 --no-vtund || exit 1
@@ -25,9 +22,9 @@ labfix_write_conf cli
 # wait_traffic NAME: LAN-to-LAN traffic back within BOUND, else not ok.
 wait_traffic() {
 	local t0 t1
-	t0=$(now_ms)
+	t0=$(lab_now_ms)
 	if lab_wait_traffic 0 "$BOUND" >/dev/null; then
-		t1=$(now_ms)
+		t1=$(lab_now_ms)
 		echo "# $1: traffic back after $((t1 - t0)) ms"
 		return 0
 	fi
@@ -59,15 +56,6 @@ fault() {
 	fi
 }
 
-# vtund_pids NS TITLE-REGEX
-vtund_pids() {
-	local pid
-	for pid in $(ip netns pids "$1"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-		    grep -qE -- "$2" && echo "$pid"
-	done
-}
-
 start_daemons() {
 	labfix_start srv && labfix_start cli
 }
@@ -86,8 +74,8 @@ S=$(lab_session 0)
 fault client-killed cli "client: no vtund client" \
     lab_in cli pkill -KILL -f "vtund\[c\]: $S "
 fault listener-killed srv "listener: no vtund listener" \
-    sh -c "kill -KILL $(vtund_pids "$LAB_SRV" 'waiting for connections' | tr '\n' ' ') 2>/dev/null; \
-           kill -KILL $(vtund_pids "$LAB_SRV" "vtund\[s\]: $S " | tr '\n' ' ') 2>/dev/null"
+    sh -c "kill -KILL $(lab_pids srv 'waiting for connections' | tr '\n' ' ') 2>/dev/null; \
+           kill -KILL $(lab_pids srv "vtund\[s\]: $S " | tr '\n' ' ') 2>/dev/null"
 fault bridge-deleted-cli cli "bridge: br0 does not exist" \
     lab_in cli ip link del br0
 fault bridge-deleted-srv srv "bridge: br0 does not exist" \
@@ -110,7 +98,7 @@ fault tap-down-srv both "tap: (tap0 is down|no tunnel)" \
 : >"$(labfix_log cli)"
 lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" "$S" "$LAB_SERVER_IP"
 sleep 1
-n=$(vtund_pids "$LAB_CLI" "vtund\[c\]: $S " | wc -l)
+n=$(lab_pids cli "vtund\[c\]: $S " | wc -l)
 if [ "$n" -eq 1 ] && logged cli "client: 2 vtund clients" && wait_traffic duplicate; then
 	ok "daemon/duplicate-client: one client left ($n)"
 else
@@ -144,10 +132,10 @@ fault switch-on cli "bridge: br0 does not exist" \
     labfix_cmd cli on tap0 local bridge
 
 # A killed worker is respawned; a killed supervisor takes its workers along.
-wpid=$(vtund_pids "$LAB_CLI" "vtundfix: worker tap0")
+wpid=$(lab_pids cli "vtundfix: worker tap0")
 kill -KILL "$wpid"
 sleep 1
-nwpid=$(vtund_pids "$LAB_CLI" "vtundfix: worker tap0")
+nwpid=$(lab_pids cli "vtundfix: worker tap0")
 if [ -n "$nwpid" ] && [ "$nwpid" != "$wpid" ]; then
 	ok "daemon/worker-respawned: $wpid -> $nwpid"
 else
@@ -155,7 +143,7 @@ else
 fi
 kill -KILL "$(labfix_pid cli)"
 sleep 1.5
-left=$(vtund_pids "$LAB_CLI" "vtundfix: worker")
+left=$(lab_pids cli "vtundfix: worker")
 if [ -z "$left" ]; then
 	ok "daemon/supervisor-killed: workers exited"
 else

@@ -6,9 +6,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab.sh
 . tests/lab/lab-vtundfix.sh
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+. tests/lab/tap.sh
 expect() {	# NAME STATUS COMMAND...
 	local name=$1 want=$2 rc
 	shift 2

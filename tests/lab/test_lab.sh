@@ -3,9 +3,7 @@
 # and everything is removed on success, on failure and on a signal.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+. tests/lab/tap.sh
 
 # run_lab OUTFILE EXIT-HOW: a lab in a child shell that leaves as told.
 run_lab() {

@@ -7,10 +7,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab.sh
 . tests/lab/lab-vtundfix.sh
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
-now_ms() { date +%s%3N; }
+. tests/lab/tap.sh
 dump_logs() {
 	sed 's/^/#   srv: /' "$(labfix_log srv)"
 	sed 's/^/#   cli: /' "$(labfix_log cli)"
@@ -24,20 +21,16 @@ client_pid() {
 }
 restarts() { grep -c 'tunnel: no data flows' "$(labfix_log cli)"; }
 
-# The established tunnel flow, and only it, is dropped on the server.
-black_hole() {
-	local port
-	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
-	    awk '{ split($4, a, ":"); print a[2]; exit }')
-	[ -n "$port" ] || return 1
-	lab_in srv nft -f - <<-NFT
-	table inet vfxtest {
-		chain input { type filter hook input priority 0;
-			ip saddr $LAB_CLIENT_IP tcp sport $port drop; }
-		chain output { type filter hook output priority 0;
-			ip daddr $LAB_CLIENT_IP tcp dport $port drop; }
-	}
-	NFT
+# start_both [KEY VALUE]...: both daemons afresh with these settings, empty
+# logs, and the tunnel carrying traffic.
+start_both() {
+	labfix_write_conf srv "$@"
+	labfix_write_conf cli "$@"
+	: >"$(labfix_log srv)"; : >"$(labfix_log cli)"
+	labfix_start srv
+	labfix_start cli
+	lab_wait_traffic 0 20 >/dev/null
+	sleep 1
 }
 
 lab_init live
@@ -81,11 +74,11 @@ fi
 
 # (a) Black hole: both vtund processes stay up, no data flows.
 : >"$(labfix_log cli)"
-black_hole || not_ok "liveness/black-hole: no tunnel flow found"
-t0=$(now_ms)
+lab_black_hole || not_ok "liveness/black-hole: no tunnel flow found"
+t0=$(lab_now_ms)
 sleep 0.5
 if lab_wait_traffic 0 20 >/dev/null; then
-	echo "# black hole: traffic back after $(($(now_ms) - t0)) ms"
+	echo "# black hole: traffic back after $(($(lab_now_ms) - t0)) ms"
 	if grep -q 'tunnel: no data flows.*while the peer probes' "$(labfix_log cli)"; then
 		ok "liveness/black-hole-restored"
 	else
@@ -94,7 +87,7 @@ if lab_wait_traffic 0 20 >/dev/null; then
 else
 	not_ok "liveness/black-hole-restored"; dump_logs
 fi
-lab_in srv nft delete table inet vfxtest
+lab_black_hole_clear
 
 # (d) A frozen server session (SIGSTOP).
 : >"$(labfix_log cli)"
@@ -103,10 +96,10 @@ for pid in $(ip netns pids "$LAB_SRV"); do
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "vtund\[s\]: $(lab_session 0) ether" &&
 	    kill -STOP "$pid" && frozen=$pid
 done
-t0=$(now_ms)
+t0=$(lab_now_ms)
 sleep 0.5
 if lab_wait_traffic 0 30 >/dev/null; then
-	echo "# frozen server session: traffic back after $(($(now_ms) - t0)) ms"
+	echo "# frozen server session: traffic back after $(($(lab_now_ms) - t0)) ms"
 	[ -n "${VERBOSE:-}" ] && dump_logs
 	ok "liveness/frozen-server-session"
 else
@@ -127,13 +120,7 @@ labfix_stop cli
 labfix_stop srv
 
 # (b) An idle healthy tunnel, fast probes: 20+ probe timeouts, no restart.
-labfix_write_conf srv PROBE_INTERVAL_MS 100
-labfix_write_conf cli PROBE_INTERVAL_MS 100
-: >"$(labfix_log srv)"; : >"$(labfix_log cli)"
-labfix_start srv
-labfix_start cli
-lab_wait_traffic 0 20 >/dev/null
-sleep 1
+start_both PROBE_INTERVAL_MS 100
 before=$(client_pid)
 sleep 8		# 26 timeouts of 300 ms, no LAN traffic at all
 if [ -n "$before" ] && [ "$(client_pid)" = "$before" ] && [ "$(restarts)" -eq 0 ]; then
@@ -146,13 +133,7 @@ labfix_stop srv
 
 # The seed's counter rule (LIVENESS counters): idle is not dead, a black
 # hole is found within two checks.
-labfix_write_conf srv LIVENESS counters DELAY_BETWEENCHECK 2
-labfix_write_conf cli LIVENESS counters DELAY_BETWEENCHECK 2
-: >"$(labfix_log srv)"; : >"$(labfix_log cli)"
-labfix_start srv
-labfix_start cli
-lab_wait_traffic 0 20 >/dev/null
-sleep 1
+start_both LIVENESS counters DELAY_BETWEENCHECK 2
 before=$(client_pid)
 sleep 10	# five checks, no LAN traffic
 if [ -n "$before" ] && [ "$(client_pid)" = "$before" ] && [ "$(restarts)" -eq 0 ]; then
@@ -160,7 +141,7 @@ if [ -n "$before" ] && [ "$(client_pid)" = "$before" ] && [ "$(restarts)" -eq 0 
 else
 	not_ok "liveness/idle-counters-no-restart"; dump_logs
 fi
-black_hole || not_ok "liveness/counters-black-hole: no tunnel flow found"
+lab_black_hole || not_ok "liveness/counters-black-hole: no tunnel flow found"
 sleep 0.5
 if lab_wait_traffic 0 30 >/dev/null &&
     grep -q 'tunnel: no data flows.*counters did not move' "$(labfix_log cli)"; then

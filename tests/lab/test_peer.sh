@@ -11,9 +11,7 @@ cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab-ssh.sh
 
 VTUNDCTL=${VTUNDCTL:-$PWD/build/san/vtundctl}
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+. tests/lab/tap.sh
 check() {	# NAME COMMAND...: ok if COMMAND succeeds
 	local name=$1
 	shift

@@ -7,17 +7,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 . tests/lab/lab.sh
 . tests/lab/lab-vtundfix.sh
-failures=0
-ok() { echo "ok - $1"; }
-not_ok() { echo "not ok - $1"; failures=$((failures + 1)); }
+. tests/lab/tap.sh
 log_has() { grep -qE -- "$2" "$(labfix_log "$1")"; }
-proc_pids() {	# HOST REGEX
-	local pid
-	for pid in $(ip netns pids "$(lab_ns "$1")"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE -- "$2" &&
-		    echo "$pid"
-	done
-}
 # repaired NAME: delete the client's br0; traffic must come back.
 repaired() {
 	lab_in cli ip link del br0 2>/dev/null
@@ -49,16 +40,16 @@ fi
 
 # A worker killed again and again: respawned with back-off, logged; the
 # other tap's worker and traffic are untouched.
-other=$(proc_pids cli 'vtundfix: worker tap1')
+other=$(lab_pids cli 'vtundfix: worker tap1')
 for _ in 1 2 3 4 5; do
 	# shellcheck disable=SC2046
-	kill -KILL $(proc_pids cli 'vtundfix: worker tap0') 2>/dev/null
+	kill -KILL $(lab_pids cli 'vtundfix: worker tap0') 2>/dev/null
 	sleep 0.3
 done
 sleep 2
-if [ -n "$(proc_pids cli 'vtundfix: worker tap0')" ] &&
+if [ -n "$(lab_pids cli 'vtundfix: worker tap0')" ] &&
     log_has cli 'worker tap0 killed by signal 9 .*restarting it in' &&
-    [ "$(proc_pids cli 'vtundfix: worker tap1')" = "$other" ] &&
+    [ "$(lab_pids cli 'vtundfix: worker tap1')" = "$other" ] &&
     lab_wait_traffic 1 2 >/dev/null; then
 	ok "survival/worker-crash-loop: respawned with back-off, tap1 untouched"
 else
@@ -78,11 +69,11 @@ repaired "survival/corrupt-data-file-still-checking"
 # SIGHUP with a broken configuration: error logged, old one kept.
 cp "$(labfix_conf cli)" "$LAB_DIR/good.conf"
 echo "BOGUS_KEY 1" >>"$(labfix_conf cli)"
-workers=$(proc_pids cli 'vtundfix: worker' | sort)
+workers=$(lab_pids cli 'vtundfix: worker' | sort)
 kill -HUP "$(labfix_pid cli)"
 sleep 1
 if log_has cli 'BOGUS_KEY.*keeping the running configuration' &&
-    [ "$(proc_pids cli 'vtundfix: worker' | sort)" = "$workers" ]; then
+    [ "$(lab_pids cli 'vtundfix: worker' | sort)" = "$workers" ]; then
 	ok "survival/sighup-broken-config-kept"
 else
 	not_ok "survival/sighup-broken-config-kept"
@@ -95,7 +86,7 @@ pid=$(labfix_pid cli)
 for _ in $(seq 1000); do kill -HUP "$pid"; done
 sleep 1
 if kill -0 "$pid" 2>/dev/null &&
-    [ "$(proc_pids cli 'vtundfix: worker' | sort)" = "$workers" ]; then
+    [ "$(lab_pids cli 'vtundfix: worker' | sort)" = "$workers" ]; then
 	ok "survival/1000-sighups"
 else
 	not_ok "survival/1000-sighups"
@@ -168,7 +159,7 @@ repaired "survival/peer-hanging-still-repairing"
 labfix_cmd cli off tap0 local bridge >/dev/null
 kill -KILL "$(labfix_pid cli)"
 sleep 1.5
-if [ -z "$(proc_pids cli 'vtundfix: worker')" ]; then
+if [ -z "$(lab_pids cli 'vtundfix: worker')" ]; then
 	ok "survival/supervisor-killed-workers-exit"
 else
 	not_ok "survival/supervisor-killed-workers-exit"
