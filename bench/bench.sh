@@ -1,35 +1,76 @@
 #!/usr/bin/env bash
 # bench.sh: how fast is a broken vtund tunnel working again, with vtundfix,
-# with monit configured for the job, and with vtund alone?
+# with monit configured for the job, and with vtund alone?  (bench/README.md)
 #
-#	bench/bench.sh [-n N] [-c CAP_SECONDS] [-o RESULTS.md] [--no-scale]
+#	bench/bench.sh [-n N] [-c CAP] [-j JOBS] [-f FAULT,...] [-t TOOL,...]
+#	    [-o FILE] [--no-scale | --scale-only]
 #
 # Every fault class is injected N times (default 20) into the two-host lab
-# of tests/lab/lab.sh, for each watchdog in turn, with DELAY_BETWEENCHECK 300
-# and the default probe settings for vtundfix.  Recovery is the time from
-# the injection to the first LAN-to-LAN ping answered through the tunnel
-# (pings every ~20 ms); detection is from the injection to vtundfix's log
-# line naming the fault.  A watchdog that has not restored traffic after
-# CAP_SECONDS (default 15) counts as "not restored"; after two such trials
-# of one class its remaining trials are skipped.  Then the daemon's own
-# cost: CPU time and memory with 1, 10 and 100 tunnels, idle and during a
-# fault.  Results go to stdout and to bench/RESULTS.md.
+# of tests/lab/lab.sh, for each watchdog, with DELAY_BETWEENCHECK 300 and
+# the default probe settings for vtundfix.  Each (watchdog, fault class)
+# pair has a lab of its own, JOBS of them (default 7) at once.  Recovery is
+# the time from the injection to the first LAN-to-LAN ping answered through
+# the tunnel; detection is from the injection to vtundfix's log line naming
+# the fault.  A watchdog that has not restored traffic after CAP seconds
+# (default 15) counts as "not restored"; after two such trials of one class
+# its remaining trials are skipped.  Then the daemon's own cost: CPU time
+# and memory with 1, 10 and 100 tunnels, idle and during a fault.  Results
+# go to stdout and to FILE (default bench/RESULTS.md).
 # shellcheck disable=SC2046  # lists of pids are meant to be split
 set -u
+cmdline="bench/bench.sh${*:+ $*}"
 cd "$(dirname "$0")/.." || exit 2
+ALL_FAULTS="client-killed bridge-deleted tap-off-bridge uplink-down tap-down listener-killed black-hole"
+ALL_TOOLS="vtundfix monit vtund-alone"
+FAULTS=$ALL_FAULTS
+# Slow classes first, so that the last jobs to start are short ones.
+JOB_ORDER="listener-killed black-hole client-killed tap-down tap-off-bridge bridge-deleted uplink-down"
+TOOLS=$ALL_TOOLS
 N=20
 CAP=15
 MAX_FAILS=2
 OUT=bench/RESULTS.md
 SCALE=1
+RECOVERY=1
+JOBS=7
+
+usage() {
+	echo "usage: bench/bench.sh [-n N] [-c CAP] [-j JOBS] [-f FAULT,...] [-t TOOL,...]" >&2
+	echo "                      [-o FILE] [--no-scale | --scale-only]" >&2
+	exit 2
+}
+die() { echo "bench: $*" >&2; exit 2; }
+
+# in_list WORD LIST
+in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
+
 while [ $# -gt 0 ]; do
+	case $1 in
+	-n | -c | -j | -f | -t | -o) [ $# -ge 2 ] || die "option $1 needs a value" ;;
+	esac
 	case $1 in
 	-n) N=$2; shift 2 ;;
 	-c) CAP=$2; shift 2 ;;
+	-j) JOBS=$2; shift 2 ;;
+	-f) FAULTS=${2//,/ }; JOB_ORDER=$FAULTS; shift 2 ;;
+	-t) TOOLS=${2//,/ }; shift 2 ;;
 	-o) OUT=$2; shift 2 ;;
 	--no-scale) SCALE=0; shift ;;
-	*) echo "usage: bench/bench.sh [-n N] [-c CAP] [-o FILE] [--no-scale]" >&2; exit 2 ;;
+	--scale-only) RECOVERY=0; shift ;;
+	-h | --help) usage ;;
+	*) echo "bench: unknown option $1" >&2; usage ;;
 	esac
+done
+for v in "$N" "$CAP" "$JOBS"; do
+	case $v in
+	'' | *[!0-9]* | 0*) die "$v: not a positive number" ;;
+	esac
+done
+for v in $FAULTS; do
+	in_list "$v" "$ALL_FAULTS" || die "$v: no such fault class ($ALL_FAULTS)"
+done
+for v in $TOOLS; do
+	in_list "$v" "$ALL_TOOLS" || die "$v: no such watchdog ($ALL_TOOLS)"
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: run it as root" >&2; exit 1; }
 command -v monit >/dev/null || { echo "bench: monit is not installed (scripts/deps.sh)" >&2; exit 1; }
@@ -38,44 +79,24 @@ export VTUNDFIX=${VTUNDFIX:-$PWD/build/vtundfix}
 . tests/lab/lab.sh
 . tests/lab/lab-vtundfix.sh
 
-FAULTS="client-killed bridge-deleted tap-off-bridge uplink-down tap-down listener-killed black-hole"
-TOOLS="vtundfix monit vtund-alone"
 raw=$(mktemp /tmp/vfx-bench.XXXXXX)
-now_ms() { date +%s%3N; }
 log() { printf '%s\n' "$*" >&2; }
-
-vtund_pids() {	# HOST REGEX
-	local pid
-	for pid in $(ip netns pids "$(lab_ns "$1")"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qE "$2" &&
-		    echo "$pid"
-	done
-}
 
 # --- faults ---
 
 inject() {
-	local S port
+	local S
 	S=$(lab_session 0)
 	case $1 in
-	client-killed) kill -KILL $(vtund_pids cli "vtund\[c\]: $S ") ;;
+	client-killed) kill -KILL $(lab_pids cli "vtund\[c\]: $S ") ;;
 	bridge-deleted) lab_in srv ip link del br0 ;;
 	tap-off-bridge) lab_in cli ip link set tap0 nomaster ;;
 	uplink-down) lab_in cli ip link set up0 down ;;
 	tap-down) lab_in cli ip link set tap0 down ;;
 	listener-killed)
-		kill -KILL $(vtund_pids srv 'waiting for connections') \
-		    $(vtund_pids srv "vtund\[s\]: $S ") ;;
-	black-hole)
-		port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
-		    awk '{ split($4, a, ":"); print a[2]; exit }')
-		lab_in srv nft -f - <<-NFT
-		table inet bench {
-			chain input { type filter hook input priority 0;
-				ip saddr $LAB_CLIENT_IP tcp sport $port drop; }
-		}
-		NFT
-		;;
+		kill -KILL $(lab_pids srv 'waiting for connections') \
+		    $(lab_pids srv "vtund\[s\]: $S ") ;;
+	black-hole) lab_black_hole ;;
 	esac
 }
 
@@ -83,7 +104,7 @@ inject() {
 heal() {
 	local S side ns
 	S=$(lab_session 0)
-	lab_in srv nft delete table inet bench 2>/dev/null
+	lab_black_hole_clear
 	for side in srv cli; do
 		ns=$(lab_ns "$side")
 		ip -n "$ns" link show br0 >/dev/null 2>&1 ||
@@ -95,7 +116,7 @@ heal() {
 	done
 	lab_wait_traffic 0 2 >/dev/null && return 0
 	# Still down: restart vtund on both ends.
-	kill -KILL $(vtund_pids srv 'vtund\[s\]') $(vtund_pids cli 'vtund\[c\]') 2>/dev/null
+	kill -KILL $(lab_pids srv 'vtund\[s\]') $(lab_pids cli 'vtund\[c\]') 2>/dev/null
 	sleep 0.3
 	lab_in srv /usr/sbin/vtund -s -f "$LAB_VTUND_SRV_CONF"
 	lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" "$S" "$LAB_SERVER_IP"
@@ -192,7 +213,7 @@ first_reply_ms() {	# T0
 
 trial() {	# TOOL FAULT -> "recovery_ms detection_ms" or "-"
 	local tool=$1 fault=$2 t0 rec det
-	t0=$(now_ms)
+	t0=$(lab_now_ms)
 	inject "$fault" >/dev/null 2>&1
 	rec=$(first_reply_ms "$t0")
 	if [ -z "$rec" ]; then
@@ -204,32 +225,62 @@ trial() {	# TOOL FAULT -> "recovery_ms detection_ms" or "-"
 	echo "$rec ${det:--}"
 }
 
-run_tool() {	# TOOL RAWFILE
-	local tool=$1 raw=$2 fault i r fails
-	lab_init "b$tool"
-	lab_create 1 || { log "bench: lab failed"; exit 1; }
+# What vtundfix said around a trial it did not repair in time.
+show_logs() {	# TITLE
+	local side
+	for side in srv cli; do
+		log "  -- $1: vtundfix log, $side end, last lines:"
+		tail -n 12 "$(labfix_log "$side")" | sed 's/^/  | /' >&2
+	done
+}
+
+# One (watchdog, fault class) pair in a lab of its own, N trials.
+run_job() {	# TOOL FAULT PORT RAWFILE
+	local tool=$1 fault=$2 raw=$4 i r fails=0
+	lab_init "b-$tool-$fault"
+	LAB_PORT=$3	# distinct per job: listener titles name only the port
+	lab_create 1 || { log "bench: $tool $fault: lab failed"; exit 1; }
 	start_tool "$tool"
 	sleep 3
-	for fault in $FAULTS; do
-		fails=0
-		for ((i = 1; i <= N; i++)); do
-			lab_wait_traffic 0 3 >/dev/null || heal
-			sleep 1.2	# settled: the watchdog (monit: 1 s cycles)
-					# has seen the repair and is idle again
-			r=$(trial "$tool" "$fault")
-			log "  $tool $fault #$i: ${r/ / ms, detected }"
-			echo "$tool $fault $r" >>"$raw"
-			if [ "$r" = "-" ]; then
-				fails=$((fails + 1))
-				heal
-				# A watchdog that cannot repair this at all is not
-				# tried N times: vtund alone waits minutes.
-				[ "$fails" -ge "$MAX_FAILS" ] && break
-			fi
-		done
+	for ((i = 1; i <= N; i++)); do
+		lab_wait_traffic 0 3 >/dev/null || heal
+		sleep 1.2	# settled: the watchdog (monit: 1 s cycles)
+				# has seen the repair and is idle again
+		r=$(trial "$tool" "$fault")
+		log "  $tool $fault #$i: ${r/ / ms, detected }"
+		echo "$tool $fault $r" >>"$raw"
+		[ "$fault" = black-hole ] && lab_black_hole_clear
+		if [ "$r" = "-" ]; then
+			[ "$tool" = vtundfix ] && show_logs "$tool $fault #$i"
+			fails=$((fails + 1))
+			# A watchdog that cannot repair this at all is not
+			# tried N times: vtund alone waits minutes.
+			[ "$fails" -ge "$MAX_FAILS" ] && break
+			heal
+		fi
 	done
 	stop_tool "$tool"
 	lab_destroy
+}
+
+# All pairs, JOBS at a time, the slowest classes first so that the last
+# jobs to start are short ones.
+run_recovery() {	# RAWFILE
+	local raw=$1 fault tool k=0 port pids=()
+	port=$((20000 + RANDOM % 19000))
+	trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; rm -f "$raw".*; exit 130' INT TERM
+	for fault in $JOB_ORDER; do
+		for tool in $TOOLS; do
+			while [ "$(jobs -pr | wc -l)" -ge "$JOBS" ]; do wait -n; done
+			run_job "$tool" "$fault" $((port + k)) "$raw.$k" &
+			pids+=($!)
+			k=$((k + 1))
+		done
+	done
+	wait
+	trap - INT TERM
+	cat "$raw".* >"$raw"
+	rm -f "$raw".*
 }
 
 # --- statistics ---
@@ -275,13 +326,13 @@ report_recovery() {
 
 # --- cost and scale ---
 
-proc_cpu_ms() {	# PIDS... -> utime+stime in ms
-	local pid sum=0 t
+proc_cpu_us() {	# PIDS... -> CPU time in microseconds (scheduler's figure)
+	local pid sum=0 ns
 	for pid in "$@"; do
-		t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || continue
-		sum=$((sum + t))
+		read -r ns _ <"/proc/$pid/schedstat" 2>/dev/null || continue
+		sum=$((sum + ns / 1000))
 	done
-	echo $((sum * 1000 / $(getconf CLK_TCK)))
+	echo "$sum"
 }
 proc_pss_kb() {
 	local pid sum=0 k
@@ -291,31 +342,37 @@ proc_pss_kb() {
 	done
 	echo "$sum"
 }
-fix_pids() { vtund_pids "$1" '^vtundfix: '; }
+fix_pids() { lab_pids "$1" '^vtundfix: '; }
+
+IDLE=10	# seconds of idle CPU measured
 
 scale_row() {	# TUNNELS
-	local t=$1 pids c0 c1 idle_ms fault_ms pss i
+	local t=$1 pids c0 c1 idle_us fault_us pss i t0
 	lab_init scale
-	lab_create "$t" || { echo "| $t | lab failed | | | |"; lab_destroy; return; }
+	lab_create "$t" || { echo "| $t | lab failed | | | | |"; lab_destroy; return; }
+	t0=$(date +%s)
 	labfix_write_conf srv
 	labfix_write_conf cli
 	labfix_start srv && labfix_start cli
-	sleep 5
+	# Idle means after start-up, and after the kernel's own link events
+	# for new bridge ports (about 15 s after they were added): each one
+	# is a round for the worker of that port.
+	sleep $((t0 + 20 - $(date +%s)))
 	mapfile -t pids < <(fix_pids cli)
-	c0=$(proc_cpu_ms "${pids[@]}")
-	sleep 20
-	c1=$(proc_cpu_ms "${pids[@]}")
-	idle_ms=$((c1 - c0))
+	c0=$(proc_cpu_us "${pids[@]}")
+	sleep "$IDLE"
+	c1=$(proc_cpu_us "${pids[@]}")
+	idle_us=$((c1 - c0))
 	pss=$(proc_pss_kb "${pids[@]}")
 	# A fault on every tunnel at once: each client's bridge loses its tap.
-	c0=$(proc_cpu_ms "${pids[@]}")
+	c0=$(proc_cpu_us "${pids[@]}")
 	for ((i = 0; i < t; i++)); do lab_in cli ip link set "tap$i" nomaster; done
 	for ((i = 0; i < t; i++)); do lab_wait_traffic "$i" 20 >/dev/null; done
-	c1=$(proc_cpu_ms "${pids[@]}")
-	fault_ms=$((c1 - c0))
+	c1=$(proc_cpu_us "${pids[@]}")
+	fault_us=$((c1 - c0))
 	printf '| %d | %d | %s | %s | %d KiB | %d KiB |\n' "$t" "${#pids[@]}" \
-	    "$(awk -v c="$idle_ms" -v t="$t" 'BEGIN { printf "%.2f ms/s (%.3f ms/s per tunnel)", c / 20, c / 20 / t }')" \
-	    "$(awk -v c="$fault_ms" -v t="$t" 'BEGIN { printf "%d ms (%.1f ms per tunnel)", c, c / t }')" \
+	    "$(awk -v c="$idle_us" -v t="$t" -v s="$IDLE" 'BEGIN { printf "%.2f ms/s (%.3f ms/s per tunnel)", c / s / 1000, c / s / t / 1000 }')" \
+	    "$(awk -v c="$fault_us" -v t="$t" 'BEGIN { printf "%.1f ms (%.2f ms per tunnel)", c / 1000, c / t / 1000 }')" \
 	    "$pss" "$((pss / t))"
 	labfix_stop cli
 	labfix_stop srv
@@ -325,38 +382,45 @@ scale_row() {	# TUNNELS
 # --- main ---
 
 started=$(date -u +%Y-%m-%dT%H:%MZ)
-# The three watchdogs run at once, each in its own lab (own namespaces, own
-# vtund sessions), so the whole bench takes minutes, not most of an hour.
-for tool in $TOOLS; do
-	log "== $tool"
-	run_tool "$tool" "$raw.$tool" &
-done
-wait
-cat "$raw".* >"$raw"
-rm -f "$raw".*
+t_start=$(date +%s)
+: >"$raw"
+if [ "$RECOVERY" -eq 1 ]; then
+	log "== recovery: $(wc -w <<<"$TOOLS") watchdogs x $(wc -w <<<"$FAULTS") fault classes x $N trials, $JOBS labs at once"
+	run_recovery "$raw"
+fi
 {
 	echo "# Recovery benchmark"
 	echo
-	echo "Measured by \`bench/bench.sh -n $N -c $CAP\` ($started) on $(nproc) cores,"
+	took=$(($(date +%s) - t_start))
+	echo "Measured by \`$cmdline\` ($started; recovery part"
+	echo "$((took / 60)) min $((took % 60)) s) on $(nproc) cores,"
 	echo "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r),"
 	echo "vtund $(dpkg-query -W -f='${Version}' vtun), monit $(monit -V | head -1 | grep -o '[0-9][0-9.]*')."
 	echo "vtundfix with \`DELAY_BETWEENCHECK 300\`, probes every 1000 ms x 3;"
 	echo "monit with \`set daemon 1\`, process checks by vtund's titles with start"
 	echo "programs, link checks with exec repairs (bench/bench.sh, monit_conf);"
 	echo "vtund alone with \`persist yes\`, \`keepalive yes\`, \`multi killold\`."
-	echo
-	echo "Recovery: injection to the first LAN-to-LAN ping answered through the"
-	echo "tunnel. Detection (vtundfix): injection to its log line naming the fault."
-	echo "\"not within ${CAP} s\": traffic was not back after ${CAP} s (vtund alone needs"
-	echo "about 220 s for a black hole here, SPEC §11); such classes stop after two"
-	echo "failed trials. Ratios compare p95 recovery with vtundfix's."
-	echo
-	report_recovery
+	if [ "$RECOVERY" -eq 1 ]; then
+		echo
+		echo "Recovery: injection to the first LAN-to-LAN ping answered through the"
+		echo "tunnel (one ping every 20 ms). Detection (vtundfix): injection to its"
+		echo "log line naming the fault. Each watchdog and fault class had a lab of"
+		echo "its own, $JOBS labs at once. \"not within ${CAP} s\": traffic was not"
+		echo "back after ${CAP} s (vtund alone needs about 220 s for a black hole"
+		echo "here, SPEC §11); such classes stop after $MAX_FAILS failed trials."
+		echo "Ratios compare p95 recovery with vtundfix's."
+		echo
+		report_recovery
+	fi
 	if [ "$SCALE" -eq 1 ]; then
 		echo
 		echo "## Cost and scale (client end; vtund server and client pairs in the lab)"
 		echo
-		echo "| tunnels | vtundfix processes | CPU idle (20 s) | CPU during a fault on every tunnel | memory (PSS) | memory per tunnel |"
+		echo "CPU time as the scheduler counts it (/proc/PID/schedstat) over ${IDLE} s idle,"
+		echo "and until traffic is back on every tunnel after each tap left its bridge;"
+		echo "memory is the proportional set size of all vtundfix processes."
+		echo
+		echo "| tunnels | vtundfix processes | CPU idle | CPU during a fault on every tunnel | memory (PSS) | memory per tunnel |"
 		echo "|---|---|---|---|---|---|"
 		for t in 1 10 100; do
 			log "== scale: $t tunnels"
