@@ -8,6 +8,11 @@
  * here (check 4 hurries it).  A persistent client whose session ended keeps
  * the title "closing" while it sleeps before reconnecting, so "closing"
  * counts as a client that is connecting, not as one that is gone.
+ *
+ * A client that died leaves a server session that takes a few tens of
+ * milliseconds to end; a new client that comes sooner is made to wait half
+ * a second by `killold`.  So the start waits (at most SESSION_WAIT_MS)
+ * while the worker hears from the peer that the session's lock is held.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +21,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "event.h"
 #include "exec.h"
 #include "log.h"
 #include "processes.h"
@@ -23,6 +29,7 @@
 #define MAX_CLIENTS	16
 #define START_SETTLE_MS	300
 #define KILL_SETTLE_MS	200
+#define SESSION_WAIT_MS	1000
 
 static enum check_result
 start_client(struct tapcheck *tc)
@@ -31,6 +38,7 @@ start_client(struct tapcheck *tc)
 	char *argv[] = { (char *)c->vtund, "-f", (char *)c->vtund_conf,
 	    (char *)tc->tap->session, (char *)c->server, NULL };
 	char fault[128], action[PATH_MAX + 400];
+	size_t len;
 	pid_t pid;
 
 	snprintf(fault, sizeof(fault), "no vtund client for session %s",
@@ -46,8 +54,50 @@ start_client(struct tapcheck *tc)
 	else
 		snprintf(action, sizeof(action), "started %s %s %s",
 		    c->vtund, tc->tap->session, c->server);
+	if (tc->session_wait_from != 0) {
+		len = strlen(action);
+		snprintf(action + len, sizeof(action) - len, " (once the "
+		    "server's old session had ended, after %.3f s)",
+		    (ev_now_ms() - tc->session_wait_from) / 1000.0);
+	}
+	tc->session_wait_from = tc->session_wait_until = 0;
+	tc->started_pid = pid;
+	tc->started_ms = ev_now_ms();
 	repair_done(tc, CHK_CLIENT, fault, action, pid != -1, START_SETTLE_MS);
 	return CR_REPAIRED;
+}
+
+/* A client started a moment ago may not carry its title yet. */
+static int
+just_started(struct tapcheck *tc)
+{
+	uint64_t age = ev_now_ms() - tc->started_ms;
+
+	if (tc->started_pid <= 0 || age >= START_SETTLE_MS ||
+	    kill(tc->started_pid, 0) == -1)
+		return 0;
+	tc->settle_ms = START_SETTLE_MS - age;
+	return 1;
+}
+
+/* The client we watched is gone: wait while its server session ends. */
+static int
+server_session_ending(struct tapcheck *tc)
+{
+	uint64_t now = ev_now_ms();
+
+	if (tc->watched_pid > 0 && !tc->tunnel_pending) {
+		/* Not after a restart for a dead tunnel: that old session
+		 * ends only by killold. */
+		tc->session_wait_from = now;
+		tc->session_wait_until = now + SESSION_WAIT_MS;
+		tc->ask_session_lock = 1;
+	}
+	tc->watched_pid = 0;
+	if (tc->session_wait_until <= now)
+		return 0;
+	tc->settle_ms = tc->session_wait_until - now;
+	return 1;
 }
 
 /* The client to keep: connected before connecting, older before newer. */
@@ -108,6 +158,8 @@ check_client(struct tapcheck *tc)
 	}
 	if (n > MAX_CLIENTS)
 		n = MAX_CLIENTS;
+	if (n == 0 && (just_started(tc) || server_session_ending(tc)))
+		return CR_WAIT;
 	if (n == 0)
 		return start_client(tc);
 	if (n > 1)

@@ -45,6 +45,11 @@ struct tapcheck {
 	int			 client_closing;/* and its last one ended */
 	int			 client_sleeping;/* between two attempts */
 	uint64_t		 connecting_since;/* ms, 0 if connected */
+	pid_t			 started_pid;	/* client started last */
+	uint64_t		 started_ms;	/* and when */
+	uint64_t		 session_wait_from;/* ms: client gone, the server's */
+	uint64_t		 session_wait_until;/* old session still ending */
+	int			 ask_session_lock;/* worker: ask the peer */
 	int			 tunnel_dead;	/* liveness says no data flows */
 	int			 tunnel_pending;/* restarted, no flow seen yet */
 	char			 tunnel_why[100];/* and why it says so */

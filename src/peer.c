@@ -16,6 +16,7 @@
 
 #include "links.h"
 #include "peer.h"
+#include "processes.h"
 #include "status.h"
 #include "switches.h"
 
@@ -32,6 +33,7 @@ static const struct {
 	{ "set",	PV_SET,		3 },
 	{ "reset",	PV_RESET,	1 },
 	{ "probe",	PV_PROBE,	1 },
+	{ "lock",	PV_LOCK,	1 },
 	{ "status",	PV_STATUS,	0 },
 	{ "quit",	PV_QUIT,	0 },
 };
@@ -235,6 +237,22 @@ reply_probe(const struct config *conf, const struct tap_conf *t, FILE *out)
 	    running, probing);
 }
 
+/*
+ * The session's vtund lock: held while the old server session still
+ * exists, and a new one would wait for it (killold, half a second a step).
+ */
+static int
+reply_lock(const struct tap_conf *t, FILE *out)
+{
+	pid_t pid;
+	int held = procs_session_locked(t->session, &pid);
+
+	if (held == -1)
+		return fprintf(out, "err %s: %s/%s: %s\n", t->session,
+		    VTUND_LOCK_DIR, t->session, strerror(errno));
+	return fprintf(out, "ok %s held=%d\n", t->session, held);
+}
+
 static int
 reply_set(const struct config *conf, const struct tap_conf *t,
     const struct peer_request *req, FILE *out)
@@ -287,6 +305,7 @@ answer(const struct config *conf, const struct peer_request *req,
 	case PV_SET: reply_set(conf, t, req, out); break;
 	case PV_RESET: reply_reset(conf, t, out); break;
 	case PV_PROBE: reply_probe(conf, t, out); break;
+	case PV_LOCK: reply_lock(t, out); break;
 	case PV_STATUS: reply_status(conf, out); break;
 	case PV_QUIT: fprintf(out, "ok bye\n"); return 0;
 	default: break;
@@ -467,5 +486,16 @@ peer_parse_probe(const char *reply, struct peer_probe *pp)
 		return -1;
 	pp->running = (int)running;
 	pp->probing = (int)probing;
+	return 0;
+}
+
+int
+peer_parse_lock(const char *reply, int *held)
+{
+	uint64_t h;
+
+	if (reply_u64(reply, "held", &h) == -1 || h > 1)
+		return -1;
+	*held = (int)h;
 	return 0;
 }

@@ -31,6 +31,7 @@ enum peer_verb {
 	PV_SET,			/* set SESSION SWITCH on|off */
 	PV_RESET,		/* reset SESSION: forget stored counters */
 	PV_PROBE,		/* probe SESSION: is this end probing */
+	PV_LOCK,		/* lock SESSION: does vtund hold its lock */
 	PV_STATUS,		/* status: the JSON of `vtundfix status` */
 	PV_QUIT,
 };
@@ -66,5 +67,8 @@ struct peer_probe {
 	int		 probing;		/* and its worker probes this tap */
 };
 int	 peer_parse_probe(const char *reply, struct peer_probe *pp);
+
+/* "ok SESSION held=0|1": *HELD is whether the session's lock is held. */
+int	 peer_parse_lock(const char *reply, int *held);
 
 #endif

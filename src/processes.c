@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +319,30 @@ procs_sleeping(pid_t pid)
 	if (end == buf)
 		return 0;		/* "running" */
 	return nr == SYS_nanosleep || nr == SYS_clock_nanosleep;
+}
+
+int
+procs_session_locked(const char *session, pid_t *pid)
+{
+	char path[PATH_MAX], buf[32], *end;
+	struct stat st;
+	long n;
+
+	if (session[0] == '\0' || strchr(session, '/') != NULL ||
+	    snprintf(path, sizeof(path), "%s/%s", VTUND_LOCK_DIR, session) >=
+	    (int)sizeof(path))
+		return -1;
+	if (read_small(path, buf, sizeof(buf)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	n = strtol(buf, &end, 10);
+	if (end == buf || (*end != '\n' && *end != '\0') || n <= 0 ||
+	    n > INT_MAX)
+		return 0;		/* not a pid: nothing to wait for */
+	snprintf(path, sizeof(path), "/proc/%ld", n);
+	if (stat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	*pid = (pid_t)n;
+	return 1;
 }
 
 int

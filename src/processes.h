@@ -68,6 +68,17 @@ int	 procs_signal(const struct vtund_proc *p, int sig);
  */
 int	 procs_sleeping(pid_t pid);
 
+/* vtund's lock files, one per session, global across network namespaces. */
+#define VTUND_LOCK_DIR	"/var/lock/vtund"
+
+/*
+ * Does vtund's lock file for SESSION name a process that still exists, a
+ * zombie included?  A new server session of `multi killold` then waits for
+ * it in steps of half a second.  1 (*PID set), 0 (no lock file, or a stale
+ * one), or -1 if it cannot be told.
+ */
+int	 procs_session_locked(const char *session, pid_t *pid);
+
 /* A pidfd for PID that becomes readable when it exits; -1 on error. */
 int	 procs_watch(pid_t pid);
 

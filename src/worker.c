@@ -39,6 +39,8 @@ static struct peer_chan	*peer;
 static struct ev_timer	 peer_timer;
 
 #define PEER_POLL_MS	5000	/* how often a client asks the server's switches */
+#define SESSION_POLL_MS	10	/* how often to ask for the session's lock */
+static struct ev_timer	 lock_timer;
 
 static void	 run_round(void *);
 
@@ -102,6 +104,35 @@ poll_peer(void *arg)
 	ev_timer_set(&peer_timer, PEER_POLL_MS, poll_peer, NULL);
 }
 
+static void	 ask_lock(void *);
+
+static void
+lock_answer(const char *reply, void *arg)
+{
+	int held;
+
+	if (reply != NULL && peer_parse_lock(reply, &held) == 0 && held &&
+	    ev_now_ms() < tc.session_wait_until) {
+		ev_timer_set(&lock_timer, SESSION_POLL_MS, ask_lock, NULL);
+		return;
+	}
+	tc.session_wait_until = 0;	/* ended, or no way to tell: go */
+	round_soon();
+}
+
+static void
+ask_lock(void *arg)
+{
+	char req[PEER_LINE_MAX];
+
+	snprintf(req, sizeof(req), "lock %s", tc.tap->session);
+	if (!peerchan_up(peer) ||
+	    peerchan_request(peer, req, lock_answer, NULL) == -1) {
+		tc.session_wait_until = 0;
+		round_soon();
+	}
+}
+
 static void
 vtund_exited(int fd, void *arg)
 {
@@ -154,6 +185,10 @@ run_round(void *arg)
 	if (again == 0)
 		again = tc.conf->delay_betweencheck * 1000ULL;
 	ev_timer_set(&round_timer, again, run_round, NULL);
+	if (tc.ask_session_lock) {	/* check 1 waits for the answer */
+		tc.ask_session_lock = 0;
+		ask_lock(NULL);
+	}
 }
 
 static int

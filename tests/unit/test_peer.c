@@ -82,7 +82,7 @@ test_parse_replies(void)
 {
 	struct peer_counters pc;
 	struct peer_probe pp;
-	int sw[SW_MAX];
+	int sw[SW_MAX], held;
 
 	CHECK_INT(peer_parse_counters("ok lcsr rx_packets=10 tx_packets=20 "
 	    "rx_bytes=1 tx_bytes=2", &pc), 0);
@@ -103,6 +103,13 @@ test_parse_replies(void)
 	CHECK_INT(pp.running, 1);
 	CHECK_INT(pp.probing, 0);
 	CHECK_INT(peer_parse_probe("ok lcsr running=2 probing=0", &pp), -1);
+	CHECK_INT(peer_parse_lock("ok lcsr held=1", &held), 0);
+	CHECK_INT(held, 1);
+	CHECK_INT(peer_parse_lock("ok lcsr held=0", &held), 0);
+	CHECK_INT(held, 0);
+	CHECK_INT(peer_parse_lock("ok lcsr held=2", &held), -1);
+	CHECK_INT(peer_parse_lock("ok lcsr held=yes", &held), -1);
+	CHECK_INT(peer_parse_lock("err lcsr: no such session", &held), -1);
 }
 
 /* Run the server on a socketpair, feed INPUT, collect everything. */
@@ -145,6 +152,8 @@ test_server_conversation(void)
 	    "switches sess0\n"
 	    "switches nosuch\n"
 	    "probe sess0\n"
+	    "lock sess0\n"
+	    "lock\n"
 	    "counters sess0\n"
 	    "reset sess0\n"
 	    "quit\n"
@@ -163,6 +172,8 @@ test_server_conversation(void)
 	    "ok sess0 service=on vlan=on bridge=off tap=on listener=on\n"
 	    "err nosuch: no such session\n"
 	    "ok sess0 running=0 probing=0\n"
+	    "ok sess0 held=0\n"
+	    "err lock takes 1 argument\n"
 	    "ok sess0 absent\n"
 	    "ok sess0 reset\n"
 	    "ok bye\n");

@@ -6,6 +6,7 @@
  * /proc/PID/cmdline (checked against the real vtund).  The fake vtunds
  * here are sleep(1) with the title as argv[0] and "30" as argv[1].
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <sched.h>
@@ -318,6 +319,59 @@ test_other_netns(void)
 	waitpid(pid, NULL, 0);
 }
 
+/* Write vtund's lock file for SESSION with CONTENT; 0 or -1. */
+static int
+write_lock(const char *session, const char *content)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", VTUND_LOCK_DIR, session);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(content, fp);
+	return fclose(fp);
+}
+
+static void
+test_session_lock(void)
+{
+	char session[32], path[256], pidline[32];
+	struct pollfd pfd;
+	pid_t pid, held = 0;
+
+	snprintf(session, sizeof(session), "vfxlock%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s", VTUND_LOCK_DIR, session);
+	if (mkdir(VTUND_LOCK_DIR, 0755) == -1 && errno != EEXIST)
+		SKIP("cannot create " VTUND_LOCK_DIR " (not root)");
+	CHECK_INT(procs_session_locked(session, &held), 0);	/* no file */
+	snprintf(pidline, sizeof(pidline), "%d\n", (int)getpid());
+	CHECK_INT(write_lock(session, pidline), 0);
+	CHECK_INT(procs_session_locked(session, &held), 1);
+	CHECK_INT(held, getpid());
+	/* A zombie still holds it: vtund's kill(pid, 0) succeeds on one. */
+	if ((pid = fork()) == 0)
+		_exit(0);
+	CHECK(pid > 0);
+	pfd.fd = procs_watch(pid);
+	pfd.events = POLLIN;
+	CHECK_INT(poll(&pfd, 1, 5000), 1);
+	close(pfd.fd);
+	snprintf(pidline, sizeof(pidline), "%d\n", (int)pid);
+	CHECK_INT(write_lock(session, pidline), 0);
+	CHECK_INT(procs_session_locked(session, &held), 1);
+	CHECK_INT(held, pid);
+	waitpid(pid, NULL, 0);
+	CHECK_INT(procs_session_locked(session, &held), 0);	/* stale */
+	CHECK_INT(write_lock(session, "vtund\n"), 0);
+	CHECK_INT(procs_session_locked(session, &held), 0);
+	CHECK_INT(write_lock(session, "-1\n"), 0);
+	CHECK_INT(procs_session_locked(session, &held), 0);
+	CHECK_INT(procs_session_locked("../etc/passwd", &held), -1);
+	CHECK_INT(procs_session_locked("", &held), -1);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -327,5 +381,6 @@ main(void)
 	RUN(test_zombie_after_exit);
 	RUN(test_listener_and_sleeping);
 	RUN(test_other_netns);
+	RUN(test_session_lock);
 	return unit_done();
 }
