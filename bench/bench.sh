@@ -194,21 +194,31 @@ detection() {
 	[ -n "$best" ] && echo $((best - t0))
 }
 
-# Milliseconds from T0 to the first reply of one long-running ping (every
+# Milliseconds from T0 to the first reply of a long-running ping (every
 # 20 ms, timestamps by ping itself): cheap enough that three watchdogs can
-# be measured at once without the measurement eating the CPU.
+# be measured at once without the measurement eating the CPU.  With -w,
+# ping exits at its first error: while the tunnel is down the far host's
+# ARP entry fails and sendmsg says ENOBUFS ("No buffer space available")
+# once the neighbour queue is full, so ping is started again until CAP
+# seconds have passed.  (It made one trial in 20 look like a failure.)
 first_reply_ms() {	# T0
-	local t0=$1 line ts sec usec ms
-	while read -r line; do
-		case $line in
-		*"bytes from"*)
-			ts=${line#[}; ts=${ts%%]*}
-			sec=${ts%.*}; usec=${ts#*.}
-			ms=$((sec * 1000 + 10#$usec / 1000))
-			if [ "$ms" -ge "$t0" ]; then echo $((ms - t0)); return; fi ;;
-		esac
-	done < <(ip netns exec "$LAB_LANC" ping -n -D -i 0.02 -W 1 -w "$CAP" \
-	    "$(lab_lan_ip srv 0)" 2>/dev/null)
+	local t0=$1 deadline=$(($1 + CAP * 1000)) now line ts sec usec ms
+	while now=$(lab_now_ms); [ "$now" -lt "$deadline" ]; do
+		while read -r line; do
+			case $line in
+			*"bytes from"*)
+				ts=${line#[}; ts=${ts%%]*}
+				sec=${ts%.*}; usec=${ts#*.}
+				ms=$((sec * 1000 + 10#$usec / 1000))
+				[ "$ms" -lt "$t0" ] && continue
+				[ "$ms" -le "$deadline" ] && echo $((ms - t0))
+				return ;;
+			esac
+		done < <(ip netns exec "$LAB_LANC" ping -n -D -i 0.02 -W 1 \
+		    -w $(((deadline - now + 999) / 1000)) "$(lab_lan_ip srv 0)" \
+		    2>/dev/null)
+		sleep 0.02
+	done
 }
 
 trial() {	# TOOL FAULT -> "recovery_ms detection_ms" or "-"
@@ -230,7 +240,7 @@ show_logs() {	# TITLE
 	local side
 	for side in srv cli; do
 		log "  -- $1: vtundfix log, $side end, last lines:"
-		tail -n 12 "$(labfix_log "$side")" | sed 's/^/  | /' >&2
+		tail -n 20 "$(labfix_log "$side")" | sed 's/^/  | /' >&2
 	done
 }
 
