@@ -215,9 +215,12 @@ rebind(void)
 		return;
 	}
 	if (pr.ifindex != old) {
-		/* A fresh session: judge it from now on. */
+		/* A fresh session: judge it from now on.  The reconnect a
+		 * restart's grace waits for has happened, so the grace ends:
+		 * a new session that carries nothing is as dead as an old one. */
 		path = PATH_UNKNOWN;
 		quiet_ref_ms = ev_now_ms();
+		restart_ms = 0;
 		have_rx_mark = 0;
 		no_evidence_logged = 0;
 		tc->tunnel_dead = 0;
