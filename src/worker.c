@@ -34,7 +34,7 @@ static struct links_watch *watch;
 static struct ev_timer	 round_timer;
 static int		 vtund_fd = -1;		/* pidfd of tc.watched_pid */
 static pid_t		 vtund_pid;
-static const char	*datafile_name;		/* "data_tap0" */
+static int		 inotify_fd = -1;	/* on the data file: switches */
 static struct peer_chan	*peer;
 static struct ev_timer	 peer_timer;
 
@@ -243,22 +243,50 @@ reload_switches(void)
 		round_soon();
 }
 
+/*
+ * The data file is watched itself, not its directory: every worker saves
+ * its own file into DATA_DIR, and a watch on the directory would wake every
+ * worker for every save (n² wake-ups, most of the idle cost at 100 taps).
+ * A save replaces the file (rename), which ends the watch on the old one,
+ * so the watch is set again after each event.  While the file is missing
+ * the directory is watched until it is back.
+ */
 static void
-datadir_changed(int fd, void *arg)
+watch_datafile(void)
+{
+	static int dir_wd = -1, warned;
+
+	for (;;) {
+		if (inotify_add_watch(inotify_fd, tc.datafile, IN_CLOSE_WRITE |
+		    IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF) != -1) {
+			if (dir_wd != -1)
+				inotify_rm_watch(inotify_fd, dir_wd);
+			dir_wd = -1;
+			return;
+		}
+		if (errno != ENOENT || dir_wd != -1)
+			break;
+		dir_wd = inotify_add_watch(inotify_fd, tc.conf->data_dir,
+		    IN_MOVED_TO | IN_CLOSE_WRITE);
+		if (dir_wd == -1)
+			break;
+		/* and look again: the file may have come meanwhile */
+	}
+	if (dir_wd == -1 && !warned) {
+		log_warn("%s: cannot watch for switch changes", tc.datafile);
+		warned = 1;
+	}
+}
+
+static void
+datafile_changed(int fd, void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ie;
-	ssize_t n;
-	int ours = 0;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (ie = (void *)buf; (char *)ie < buf + n;
-		    ie = (void *)((char *)ie + sizeof(*ie) + ie->len))
-			if (ie->len && strcmp(ie->name, datafile_name) == 0)
-				ours = 1;
-	}
-	if (ours)
-		reload_switches();
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;			/* any event: look again */
+	watch_datafile();
+	reload_switches();
 }
 
 static void
@@ -286,19 +314,16 @@ supervisor_gone(int fd, void *arg)
 	ev_stop();
 }
 
-static int
-watch_datadir(const char *dir)
+static void
+open_datafile_watch(void)
 {
-	int fd;
-
-	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd == -1 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE |
-	    IN_MOVED_TO | IN_DELETE) == -1 ||
-	    ev_add_fd(fd, datadir_changed, NULL) == -1) {
-		log_warn("%s: cannot watch for switch changes", dir);
-		return -1;
+	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotify_fd == -1 ||
+	    ev_add_fd(inotify_fd, datafile_changed, NULL) == -1) {
+		log_warn("%s: cannot watch for switch changes", tc.datafile);
+		return;
 	}
-	return 0;
+	watch_datafile();
 }
 
 /* Exit with the supervisor: at once through a pidfd, PDEATHSIG as well. */
@@ -323,7 +348,6 @@ load_datafile(void)
 	if (datafile_path(tc.conf->data_dir, tc.tap->tap, tc.datafile,
 	    sizeof(tc.datafile)) == -1)
 		fatalx("data file name too long");
-	datafile_name = strrchr(tc.datafile, '/') + 1;
 	if (datafile_read(tc.datafile, &tc.df, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		tc.df_dirty = 1;	/* rebuild it */
@@ -354,7 +378,7 @@ worker_main(const struct config *conf, const struct tap_conf *tap)
 	    ev_add_fd(links_watch_fd(watch), link_readable, NULL) == -1)
 		fatalx("cannot subscribe to link events");
 	load_datafile();
-	watch_datadir(conf->data_dir);
+	open_datafile_watch();
 	notify_init(conf, tap);
 	if ((peer = peerchan_new(conf, peer_host(conf, tap))) == NULL)
 		fatal("peer channel");

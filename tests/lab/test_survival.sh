@@ -66,6 +66,25 @@ else
 fi
 repaired "survival/corrupt-data-file-still-checking"
 
+# A data file deleted while the daemon runs: a switch set afterwards (which
+# writes a new file) still takes effect, and on again repairs.
+rm -f "$(labfix_dir cli)/data_tap0"
+sleep 0.3
+labfix_cmd cli off tap0 local bridge >/dev/null
+sleep 0.5
+lab_in cli ip link del br0
+sleep 2
+if ! lab_in cli ip link show br0 >/dev/null 2>&1 &&
+    log_has cli 'switch bridge turned off'; then
+	ok "survival/data-file-deleted-switch-seen"
+else
+	not_ok "survival/data-file-deleted-switch-seen"
+	sed 's/^/#   cli: /' "$(labfix_log cli)" | tail
+fi
+labfix_cmd cli on tap0 local bridge >/dev/null
+if lab_wait_traffic 0 10 >/dev/null; then ok "survival/data-file-deleted-switch-on"
+else not_ok "survival/data-file-deleted-switch-on"; fi
+
 # SIGHUP with a broken configuration: error logged, old one kept.
 cp "$(labfix_conf cli)" "$LAB_DIR/good.conf"
 echo "BOGUS_KEY 1" >>"$(labfix_conf cli)"
