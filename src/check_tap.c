@@ -35,7 +35,9 @@ nudge_client(struct tapcheck *tc)
 
 	if (tc->connecting_since == 0)
 		tc->connecting_since = now;
-	tc->settle_ms = CONNECT_POLL_MS;
+	/* Look again as soon as patience ends, then every CONNECT_POLL_MS. */
+	tc->settle_ms = now - tc->connecting_since < SLEEP_PATIENCE_MS ?
+	    SLEEP_PATIENCE_MS - (now - tc->connecting_since) : CONNECT_POLL_MS;
 	if (!tc->client_sleeping || now - tc->connecting_since <
 	    SLEEP_PATIENCE_MS || !repair_allowed(tc, CHK_TAP))
 		return CR_WAIT;
