@@ -26,6 +26,7 @@ static void		(*wake)(void);
 static void		(*save)(void);
 static struct probe	 pr;
 static struct ev_timer	 tick, sample_timer, figures_timer;
+static struct ev_timer	 deadline;	/* the silence becomes too long */
 static enum path_state	 path;
 static uint64_t		 quiet_ref_ms;	/* silence is counted from here */
 static uint64_t		 restart_ms;	/* last restart, 0 if none */
@@ -35,6 +36,7 @@ static uint64_t		 rx_mark;	/* tap RX when probes went missing */
 static int		 no_evidence_logged;
 
 static void	 update_figures(void);
+static void	 judge_now(void *);
 
 static uint64_t
 interval_ms(void)
@@ -166,17 +168,31 @@ evaluate(uint64_t now)
 	if (silent >= interval_ms() && !have_rx_mark &&
 	    tap_rx(&rx_mark) == 0)
 		have_rx_mark = 1;
-	if (silent < dead_ms() || path == PATH_DOWN || asking ||
-	    pr.fd == -1 || no_evidence_logged)
+	if (silent < dead_ms()) {
+		/* Judge the moment the silence is long enough, not at the
+		 * next tick: a tick would add up to one interval. */
+		ev_timer_set(&deadline, dead_ms() - silent, judge_now, NULL);
 		return;
-	if (restart_ms != 0 && now - restart_ms < RESTART_GRACE_MS)
+	}
+	if (path == PATH_DOWN || asking || pr.fd == -1 || no_evidence_logged)
 		return;
+	if (restart_ms != 0 && now - restart_ms < RESTART_GRACE_MS) {
+		ev_timer_set(&deadline, RESTART_GRACE_MS - (now - restart_ms),
+		    judge_now, NULL);
+		return;
+	}
 	snprintf(req, sizeof(req), "probe %s", tc->tap->session);
 	if (peer != NULL &&
 	    peerchan_request(peer, req, probe_answer, NULL) == 0)
 		asking = 1;
 	else
 		judge_by_counters();
+}
+
+static void
+judge_now(void *arg)
+{
+	evaluate(ev_now_ms());
 }
 
 static void
@@ -368,6 +384,7 @@ void
 liveness_stop(void)
 {
 	ev_timer_cancel(&tick);
+	ev_timer_cancel(&deadline);
 	ev_timer_cancel(&sample_timer);
 	ev_timer_cancel(&figures_timer);
 	if (pr.fd != -1)
