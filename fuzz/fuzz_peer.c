@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct peer_request req;
 	struct peer_counters pc;
 	struct peer_probe pp;
-	int sw[SW_MAX], held;
+	int sw[SW_MAX], held, ended;
 
 	if (size >= sizeof(line))
 		size = sizeof(line) - 1;
@@ -24,5 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)peer_parse_switches(line, sw);
 	(void)peer_parse_probe(line, &pp);
 	(void)peer_parse_lock(line, &held);
+	(void)peer_parse_end(line, &ended, &held);
 	return 0;
 }

@@ -50,6 +50,10 @@ struct tapcheck {
 	uint64_t		 session_wait_from;/* ms: client gone, the server's */
 	uint64_t		 session_wait_until;/* old session still ending */
 	int			 ask_session_lock;/* worker: ask the peer */
+	uint64_t		 session_end_until;/* ms: asked the server to end */
+	int			 session_end_answered;/* its session; it answered */
+	int			 server_session_ended;/* and ended it */
+	int			 ask_session_end;/* worker: ask the peer */
 	int			 tunnel_dead;	/* liveness says no data flows */
 	int			 tunnel_pending;/* restarted, no flow seen yet */
 	char			 tunnel_why[100];/* and why it says so */

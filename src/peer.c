@@ -34,6 +34,7 @@ static const struct {
 	{ "reset",	PV_RESET,	1 },
 	{ "probe",	PV_PROBE,	1 },
 	{ "lock",	PV_LOCK,	1 },
+	{ "end",	PV_END,		1 },
 	{ "status",	PV_STATUS,	0 },
 	{ "quit",	PV_QUIT,	0 },
 };
@@ -253,6 +254,29 @@ reply_lock(const struct tap_conf *t, FILE *out)
 	return fprintf(out, "ok %s held=%d\n", t->session, held);
 }
 
+/*
+ * End the server's session, as the client is about to reconnect because no
+ * data flows (what `killold` would do, without its half-second sleeps).
+ * Not while the tap's service switch is off here.
+ */
+static int
+reply_end(const struct config *conf, const struct tap_conf *t, FILE *out)
+{
+	struct datafile df;
+	pid_t pid;
+	int ended = 0, held;
+
+	if (conf->machine == ROLE_SERVER && read_switches(conf, t, &df) == 0 &&
+	    df.sw[SW_SERVICE] &&
+	    (ended = procs_end_server_session(t->session)) == -1)
+		return fprintf(out, "err %s: %s\n", t->session,
+		    strerror(errno));
+	if ((held = procs_session_locked(t->session, &pid)) == -1)
+		held = 1;
+	return fprintf(out, "ok %s ended=%d held=%d\n", t->session, ended,
+	    held);
+}
+
 static int
 reply_set(const struct config *conf, const struct tap_conf *t,
     const struct peer_request *req, FILE *out)
@@ -306,6 +330,7 @@ answer(const struct config *conf, const struct peer_request *req,
 	case PV_RESET: reply_reset(conf, t, out); break;
 	case PV_PROBE: reply_probe(conf, t, out); break;
 	case PV_LOCK: reply_lock(t, out); break;
+	case PV_END: reply_end(conf, t, out); break;
 	case PV_STATUS: reply_status(conf, out); break;
 	case PV_QUIT: fprintf(out, "ok bye\n"); return 0;
 	default: break;
@@ -496,6 +521,19 @@ peer_parse_lock(const char *reply, int *held)
 
 	if (reply_u64(reply, "held", &h) == -1 || h > 1)
 		return -1;
+	*held = (int)h;
+	return 0;
+}
+
+int
+peer_parse_end(const char *reply, int *ended, int *held)
+{
+	uint64_t e, h;
+
+	if (reply_u64(reply, "ended", &e) == -1 || e > 16 ||
+	    reply_u64(reply, "held", &h) == -1 || h > 1)
+		return -1;
+	*ended = (int)e;
 	*held = (int)h;
 	return 0;
 }

@@ -32,6 +32,7 @@ enum peer_verb {
 	PV_RESET,		/* reset SESSION: forget stored counters */
 	PV_PROBE,		/* probe SESSION: is this end probing */
 	PV_LOCK,		/* lock SESSION: does vtund hold its lock */
+	PV_END,			/* end SESSION: end the server session */
 	PV_STATUS,		/* status: the JSON of `vtundfix status` */
 	PV_QUIT,
 };
@@ -70,5 +71,9 @@ int	 peer_parse_probe(const char *reply, struct peer_probe *pp);
 
 /* "ok SESSION held=0|1": *HELD is whether the session's lock is held. */
 int	 peer_parse_lock(const char *reply, int *held);
+
+/* "ok SESSION ended=N held=0|1": how many server sessions were ended, and
+ * whether the lock is still held. */
+int	 peer_parse_end(const char *reply, int *ended, int *held);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "processes.h"
@@ -343,6 +344,51 @@ procs_session_locked(const char *session, pid_t *pid)
 		return errno == ENOENT ? 0 : -1;
 	*pid = (pid_t)n;
 	return 1;
+}
+
+#define END_STEP_MS	10
+#define END_TERM_MS	500
+#define END_KILL_MS	500
+
+/* Wait up to MS for SESSION's lock to be released; 1 if it was. */
+static int
+lock_released(const char *session, int ms)
+{
+	struct timespec step = { 0, END_STEP_MS * 1000000L };
+	pid_t pid;
+	int waited;
+
+	for (waited = 0; procs_session_locked(session, &pid) == 1;
+	    waited += END_STEP_MS) {
+		if (waited >= ms)
+			return 0;
+		nanosleep(&step, NULL);
+	}
+	return 1;
+}
+
+int
+procs_end_server_session(const char *session)
+{
+	struct vtund_proc p[4];
+	int n, i, ended = 0;
+
+	if ((n = procs_find_session(session, 0, p, 4)) == -1)
+		return -1;
+	if (n > 4)
+		n = 4;
+	for (i = 0; i < n; i++) {
+		if (procs_signal(&p[i], SIGTERM) == 0)
+			ended++;
+		else if (errno != ESRCH)
+			return -1;
+	}
+	if (ended == 0 || lock_released(session, END_TERM_MS))
+		return ended;
+	for (i = 0; i < n; i++)
+		(void)procs_signal(&p[i], SIGKILL);
+	(void)lock_released(session, END_KILL_MS);
+	return ended;
 }
 
 int

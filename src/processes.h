@@ -79,6 +79,15 @@ int	 procs_sleeping(pid_t pid);
  */
 int	 procs_session_locked(const char *session, pid_t *pid);
 
+/*
+ * End the server session(s) of SESSION, as `killold` would when the client
+ * reconnects, but without its half-second sleeps: SIGTERM, then SIGKILL if
+ * the lock is still held after 0.5 s (a stopped session ignores SIGTERM).
+ * Blocks until the lock is released, at most about 1 s.  Returns how many
+ * sessions were signalled (0 if none), or -1 (errno).
+ */
+int	 procs_end_server_session(const char *session);
+
 /* A pidfd for PID that becomes readable when it exits; -1 on error. */
 int	 procs_watch(pid_t pid);
 

@@ -134,6 +134,29 @@ ask_lock(void *arg)
 }
 
 static void
+end_answer(const char *reply, void *arg)
+{
+	int ended, held;
+
+	tc.session_end_answered = 1;
+	tc.server_session_ended = reply != NULL &&
+	    peer_parse_end(reply, &ended, &held) == 0 && ended > 0 && !held;
+	round_soon();
+}
+
+/* Ask the server to end its session before the client reconnects. */
+static void
+ask_end(void)
+{
+	char req[PEER_LINE_MAX];
+
+	snprintf(req, sizeof(req), "end %s", tc.tap->session);
+	if (!peerchan_up(peer) ||
+	    peerchan_request(peer, req, end_answer, NULL) == -1)
+		end_answer(NULL, NULL);
+}
+
+static void
 vtund_exited(int fd, void *arg)
 {
 	log_debug("vtund process %d exited", (int)vtund_pid);
@@ -188,6 +211,10 @@ run_round(void *arg)
 	if (tc.ask_session_lock) {	/* check 1 waits for the answer */
 		tc.ask_session_lock = 0;
 		ask_lock(NULL);
+	}
+	if (tc.ask_session_end) {	/* check 5 waits for the answer */
+		tc.ask_session_end = 0;
+		ask_end();
 	}
 }
 

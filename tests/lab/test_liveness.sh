@@ -79,7 +79,11 @@ t0=$(lab_now_ms)
 sleep 0.5
 if lab_wait_traffic 0 20 >/dev/null; then
 	echo "# black hole: traffic back after $(($(lab_now_ms) - t0)) ms"
-	if grep -q 'tunnel: no data flows.*while the peer probes' "$(labfix_log cli)"; then
+	# The server is asked to end its session first (no killold wait).
+	if grep -q 'tunnel: no data flows.*while the peer probes.; asked the server to end its session: ok' \
+	    "$(labfix_log cli)" &&
+	    grep -q 'tunnel: the server ended its session; sent SIGHUP' \
+	    "$(labfix_log cli)"; then
 		ok "liveness/black-hole-restored"
 	else
 		not_ok "liveness/black-hole-restored: not by vtundfix"; dump_logs
@@ -101,7 +105,13 @@ sleep 0.5
 if lab_wait_traffic 0 30 >/dev/null; then
 	echo "# frozen server session: traffic back after $(($(lab_now_ms) - t0)) ms"
 	[ -n "${VERBOSE:-}" ] && dump_logs
-	ok "liveness/frozen-server-session"
+	# A stopped session ignores SIGTERM: the server kills it.
+	if grep -q 'asked the server to end its session: ok' "$(labfix_log cli)"; then
+		ok "liveness/frozen-server-session"
+	else
+		not_ok "liveness/frozen-server-session: old session not ended"
+		dump_logs
+	fi
 else
 	not_ok "liveness/frozen-server-session"; dump_logs
 fi

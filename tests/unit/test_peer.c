@@ -82,7 +82,7 @@ test_parse_replies(void)
 {
 	struct peer_counters pc;
 	struct peer_probe pp;
-	int sw[SW_MAX], held;
+	int sw[SW_MAX], held, ended;
 
 	CHECK_INT(peer_parse_counters("ok lcsr rx_packets=10 tx_packets=20 "
 	    "rx_bytes=1 tx_bytes=2", &pc), 0);
@@ -110,6 +110,15 @@ test_parse_replies(void)
 	CHECK_INT(peer_parse_lock("ok lcsr held=2", &held), -1);
 	CHECK_INT(peer_parse_lock("ok lcsr held=yes", &held), -1);
 	CHECK_INT(peer_parse_lock("err lcsr: no such session", &held), -1);
+	CHECK_INT(peer_parse_end("ok lcsr ended=1 held=0", &ended, &held), 0);
+	CHECK_INT(ended, 1);
+	CHECK_INT(held, 0);
+	CHECK_INT(peer_parse_end("ok lcsr ended=0 held=1", &ended, &held), 0);
+	CHECK_INT(held, 1);
+	CHECK_INT(peer_parse_end("ok lcsr ended=1", &ended, &held), -1);
+	CHECK_INT(peer_parse_end("ok lcsr ended=99 held=0", &ended, &held), -1);
+	CHECK_INT(peer_parse_end("err lcsr: Operation not permitted", &ended,
+	    &held), -1);
 }
 
 /* Run the server on a socketpair, feed INPUT, collect everything. */
@@ -154,6 +163,8 @@ test_server_conversation(void)
 	    "probe sess0\n"
 	    "lock sess0\n"
 	    "lock\n"
+	    "end sess0\n"
+	    "end sess0 now\n"
 	    "counters sess0\n"
 	    "reset sess0\n"
 	    "quit\n"
@@ -174,6 +185,8 @@ test_server_conversation(void)
 	    "ok sess0 running=0 probing=0\n"
 	    "ok sess0 held=0\n"
 	    "err lock takes 1 argument\n"
+	    "ok sess0 ended=0 held=0\n"
+	    "err end takes 1 argument\n"
 	    "ok sess0 absent\n"
 	    "ok sess0 reset\n"
 	    "ok bye\n");
