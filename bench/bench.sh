@@ -80,6 +80,7 @@ export VTUNDFIX=${VTUNDFIX:-$PWD/build/vtundfix}
 . tests/lab/lab-vtundfix.sh
 
 raw=$(mktemp /tmp/vfx-bench.XXXXXX)
+trap 'rm -f "$raw" "$raw".*' EXIT
 log() { printf '%s\n' "$*" >&2; }
 
 # --- faults ---
