@@ -94,13 +94,20 @@ peer_switches(const char *reply, void *arg)
 	round_soon();
 }
 
-static void
-poll_peer(void *arg)
+/* Send the peer "VERB SESSION"; CB gets the reply.  0, or -1. */
+static int
+ask_peer(const char *verb, peer_reply_cb cb)
 {
 	char req[PEER_LINE_MAX];
 
-	snprintf(req, sizeof(req), "switches %s", tc.tap->session);
-	(void)peerchan_request(peer, req, peer_switches, NULL);
+	snprintf(req, sizeof(req), "%s %s", verb, tc.tap->session);
+	return peerchan_request(peer, req, cb, NULL);
+}
+
+static void
+poll_peer(void *arg)
+{
+	(void)ask_peer("switches", peer_switches);
 	ev_timer_set(&peer_timer, PEER_POLL_MS, poll_peer, NULL);
 }
 
@@ -123,14 +130,8 @@ lock_answer(const char *reply, void *arg)
 static void
 ask_lock(void *arg)
 {
-	char req[PEER_LINE_MAX];
-
-	snprintf(req, sizeof(req), "lock %s", tc.tap->session);
-	if (!peerchan_up(peer) ||
-	    peerchan_request(peer, req, lock_answer, NULL) == -1) {
-		tc.session_wait_until = 0;
-		round_soon();
-	}
+	if (!peerchan_up(peer) || ask_peer("lock", lock_answer) == -1)
+		lock_answer(NULL, NULL);
 }
 
 static void
@@ -148,11 +149,7 @@ end_answer(const char *reply, void *arg)
 static void
 ask_end(void)
 {
-	char req[PEER_LINE_MAX];
-
-	snprintf(req, sizeof(req), "end %s", tc.tap->session);
-	if (!peerchan_up(peer) ||
-	    peerchan_request(peer, req, end_answer, NULL) == -1)
+	if (!peerchan_up(peer) || ask_peer("end", end_answer) == -1)
 		end_answer(NULL, NULL);
 }
 
