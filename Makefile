@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 VERSION := 0.1.0
 
 CC      ?= cc
-PKGS    := libnl-route-3.0 libnl-3.0 libsystemd
+PKGS    := libnl-route-3.0 libnl-idiag-3.0 libnl-3.0 libsodium libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
 build-essential pkg-config clang libclang-rt-14-dev
-libnl-3-dev libnl-route-3-dev libsystemd-dev
+libnl-3-dev libnl-route-3-dev libnl-idiag-3-dev libsodium-dev libsystemd-dev
 vtun iproute2 nftables openssh-server openssh-client
 qemu-system-x86 linux-image-amd64 busybox-static kmod
 procps psmisc iputils-ping tcpdump monit libcap2-bin
