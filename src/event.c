@@ -2,51 +2,49 @@
  * event: epoll, timers sorted by deadline, signalfd.
  *
  * One loop per process (the supervisor and each worker have their own), so
- * the state is static.  Descriptor callbacks are looked up in a small table
- * indexed by registration order; a process watches a handful of descriptors.
+ * the state is static.  The descriptor table is indexed by the descriptor
+ * itself and grows on demand; epoll carries (generation << 32 | fd), and an
+ * event whose generation is not the slot's current one is stale.
  */
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "event.h"
 #include "log.h"
 
 struct ev_fd {
-	int		 fd;
 	ev_fd_cb	 cb;
 	void		*arg;
+	uint32_t	 gen;
+	int		 used;
+	int		 writable;
 };
 
-#define EV_MAXFD	64
+#define EV_BATCH	64
 
 static int		 ep = -1;
-static struct ev_fd	 fds[EV_MAXFD];
+static struct ev_fd	*fds;
+static size_t		 nfds;
 static struct ev_timer	*timers;
 static int		 stopping;
 
 uint64_t
 ev_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_ms();
 }
 
 int
 ev_init(void)
 {
-	int i;
-
 	ev_free();
-	for (i = 0; i < EV_MAXFD; i++)
-		fds[i].fd = -1;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	return ep == -1 ? -1 : 0;
 }
@@ -57,44 +55,84 @@ ev_free(void)
 	if (ep != -1)
 		close(ep);
 	ep = -1;
+	free(fds);
+	fds = NULL;
+	nfds = 0;
 	timers = NULL;
 	stopping = 0;
+}
+
+static int
+grow(int fd)
+{
+	size_t n = nfds ? nfds : 16;
+	struct ev_fd *p;
+
+	while (n <= (size_t)fd)
+		n *= 2;
+	if (n == nfds)
+		return 0;
+	if ((p = realloc(fds, n * sizeof(*p))) == NULL)
+		return -1;
+	memset(p + nfds, 0, (n - nfds) * sizeof(*p));
+	fds = p;
+	nfds = n;
+	return 0;
+}
+
+static int
+ctl(int op, int fd)
+{
+	struct epoll_event ee;
+
+	memset(&ee, 0, sizeof(ee));
+	ee.events = EPOLLIN | (fds[fd].writable ? EPOLLOUT : 0);
+	ee.data.u64 = (uint64_t)fds[fd].gen << 32 | (uint32_t)fd;
+	return epoll_ctl(ep, op, fd, &ee);
 }
 
 int
 ev_add_fd(int fd, ev_fd_cb cb, void *arg)
 {
-	struct epoll_event ee;
-	int i;
-
-	for (i = 0; i < EV_MAXFD && fds[i].fd != -1; i++)
-		;
-	if (i == EV_MAXFD) {
-		errno = EMFILE;
+	if (fd < 0) {
+		errno = EBADF;
 		return -1;
 	}
-	memset(&ee, 0, sizeof(ee));
-	ee.events = EPOLLIN;
-	ee.data.u32 = (uint32_t)i;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ee) == -1)
+	if (grow(fd) == -1)
 		return -1;
-	fds[i].fd = fd;
-	fds[i].cb = cb;
-	fds[i].arg = arg;
+	if (fds[fd].used) {
+		errno = EEXIST;
+		return -1;
+	}
+	fds[fd].gen++;
+	fds[fd].writable = 0;
+	if (ctl(EPOLL_CTL_ADD, fd) == -1)
+		return -1;
+	fds[fd].cb = cb;
+	fds[fd].arg = arg;
+	fds[fd].used = 1;
 	return 0;
+}
+
+int
+ev_want_write(int fd, int writable)
+{
+	if (fd < 0 || (size_t)fd >= nfds || !fds[fd].used) {
+		errno = EBADF;
+		return -1;
+	}
+	fds[fd].writable = writable;
+	return ctl(EPOLL_CTL_MOD, fd);
 }
 
 void
 ev_del_fd(int fd)
 {
-	int i;
-
-	for (i = 0; i < EV_MAXFD; i++) {
-		if (fds[i].fd == fd) {
-			epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
-			fds[i].fd = -1;
-		}
-	}
+	if (fd < 0 || (size_t)fd >= nfds || !fds[fd].used)
+		return;
+	epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+	fds[fd].used = 0;
+	fds[fd].gen++;		/* events already read for it are stale */
 }
 
 void
@@ -102,10 +140,12 @@ ev_timer_cancel(struct ev_timer *t)
 {
 	struct ev_timer **pp;
 
-	for (pp = &timers; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			break;
+	if (t->armed) {
+		for (pp = &timers; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
 		}
 	}
 	t->armed = 0;
@@ -117,8 +157,7 @@ ev_timer_set(struct ev_timer *t, uint64_t delay_ms, ev_timer_cb cb, void *arg)
 {
 	struct ev_timer **pp;
 
-	if (t->armed)
-		ev_timer_cancel(t);
+	ev_timer_cancel(t);
 	t->when = ev_now_ms() + delay_ms;
 	t->cb = cb;
 	t->arg = arg;
@@ -168,27 +207,34 @@ run_due_timers(void)
 	}
 }
 
+static void
+dispatch(const struct epoll_event *e)
+{
+	int fd = (int)(uint32_t)e->data.u64;
+	uint32_t gen = (uint32_t)(e->data.u64 >> 32);
+
+	if ((size_t)fd >= nfds || !fds[fd].used || fds[fd].gen != gen)
+		return;			/* removed meanwhile */
+	fds[fd].cb(fd, fds[fd].arg);
+}
+
 int
 ev_run(void)
 {
-	struct epoll_event ev[16];
+	struct epoll_event ev[EV_BATCH];
 	int i, n;
 
 	stopping = 0;
 	while (!stopping) {
-		n = epoll_wait(ep, ev, 16, next_timeout());
+		n = epoll_wait(ep, ev, EV_BATCH, next_timeout());
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("epoll_wait");
 			return -1;
 		}
-		for (i = 0; i < n && !stopping; i++) {
-			struct ev_fd *f = &fds[ev[i].data.u32];
-
-			if (f->fd != -1)
-				f->cb(f->fd, f->arg);
-		}
+		for (i = 0; i < n && !stopping; i++)
+			dispatch(&ev[i]);
 		run_due_timers();
 	}
 	return 0;
@@ -211,4 +257,13 @@ ev_signalfd(const int *sigs)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -1;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+void
+ev_signals(int fd, void (*cb)(int signo))
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		cb((int)si.ssi_signo);
 }

@@ -1,0 +1,595 @@
+/*
+ * Unit tests for src/tunnel.c: the data path's state machine, fed by a
+ * small simulated world in 10 ms steps (no lab, no clock, no vtund).
+ *
+ * The world has a tunnel path that carries data or not (a black hole, an
+ * outage), a peer that probes or not (its vtundfix stopped), a server that
+ * answers TCP connects or not (the underlay), a TCP socket whose counters
+ * follow what is sent into it, and a vtund client that reconnects when told
+ * to.  Each test compares the ordered list of state changes with the one
+ * the design promises (docs/tunnel-states.md), as OpenBSD's ifstated
+ * regress compares its logged state changes.
+ *
+ * What this hides: real vtund timing, real TCP back-off and real netlink;
+ * the lab tests (tests/lab/test_liveness.sh, test_hostile.sh) cover those.
+ */
+#include <signal.h>
+#include <stdlib.h>
+
+#include "checks.h"
+#include "tunnel.h"
+#include "unit.h"
+
+#define STEP	10
+
+struct world {
+	uint64_t	 now;
+	/* the network */
+	int		 path_ok;	/* the session's flow passes */
+	int		 underlay_ok;	/* new connections get through */
+	int		 peer_probes;	/* the far end's vtundfix probes */
+	int		 peer_channel;	/* the peer can be asked */
+	int		 tcp_view;	/* vtund's socket is visible */
+	int		 lan_busy;	/* frames arrive on the tap */
+	int		 zero_window;	/* far vtund frozen: acks, no progress */
+	int		 holes_stick;	/* new connections are black-holed too */
+	/* the session */
+	int		 ifindex;
+	int		 session;	/* the tap exists */
+	pid_t		 client;	/* 0: none */
+	uint64_t	 reconnect_at;	/* a new session then, 0: none */
+	uint64_t	 rx;
+	struct tunnel_tcp tcp;
+	uint64_t	 last_ack;	/* ms */
+	uint64_t	 inode;
+	/* the state machine's doings */
+	uint64_t	 deadline;
+	int		 probes_on;
+	int		 wake;
+	uint64_t	 round_at;	/* a settle re-check, 0: none */
+	uint64_t	 reach_at[4];
+	int		 nreach, reach_calls;
+	uint64_t	 answer_at;	/* a peer answer due */
+	enum tunnel_input answer;
+	int		 starts, hups, kills, ends, records, mails, asks;
+	char		 mail[200];
+	char		 trail[1024];
+	enum tunnel_state last;
+	struct tunnel	 t;
+};
+
+static int
+w_tap_rx(void *ctx, uint64_t *rx)
+{
+	struct world *w = ctx;
+
+	if (!w->session)
+		return -1;
+	*rx = w->rx;
+	return 0;
+}
+
+static int
+w_tcp(void *ctx, struct tunnel_tcp *s)
+{
+	struct world *w = ctx;
+
+	if (!w->tcp_view || !w->session)
+		return 0;
+	*s = w->tcp;
+	s->last_ack_ms = (uint32_t)(w->now - w->last_ack);
+	s->inode = w->inode;
+	return 1;
+}
+
+static void
+w_ask_probe(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->asks++;
+	w->answer_at = w->now + 20;
+	w->answer = !w->peer_channel ? TI_PEER_UNKNOWN :
+	    w->peer_probes ? TI_PEER_PROBING : TI_PEER_SILENT;
+}
+
+static void
+w_reach(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->reach_calls++;
+	if (w->nreach < 4)
+		w->reach_at[w->nreach++] = w->now;
+}
+
+static void
+w_ask_lock(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->answer_at = w->now + 30;
+	w->answer = TI_LOCK_FREE;
+}
+
+static int
+w_end_session(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->ends++;
+	if (!w->peer_channel)
+		return -1;
+	w->answer_at = w->now + 50;
+	w->answer = TI_END_DONE;
+	return 0;
+}
+
+static void
+new_connection(struct world *w, uint64_t after)
+{
+	w->reconnect_at = w->now + after;
+}
+
+static pid_t
+w_start_client(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->starts++;
+	w->client = 1000 + w->starts;
+	if (w->underlay_ok)
+		new_connection(w, 100);
+	return w->client;
+}
+
+static int
+w_signal_client(void *ctx, pid_t pid, int sig)
+{
+	struct world *w = ctx;
+
+	if (pid != w->client)
+		return -1;
+	if (sig == SIGHUP) {
+		w->hups++;
+		w->session = 0;		/* the tap goes with the session */
+		if (w->underlay_ok)
+			new_connection(w, 100);
+	} else {
+		w->kills++;
+		w->client = 0;
+		w->session = 0;
+		w->reconnect_at = 0;
+	}
+	return 0;
+}
+
+static void w_probes(void *ctx, int on) { ((struct world *)ctx)->probes_on = on; }
+static void w_new_session(void *ctx) { (void)ctx; }
+static void w_arm(void *ctx, uint64_t at) { ((struct world *)ctx)->deadline = at; }
+static void w_wake(void *ctx) { ((struct world *)ctx)->wake = 1; }
+
+static void
+w_record(void *ctx, int repair, const char *what, int ok)
+{
+	((struct world *)ctx)->records++;
+}
+
+static void
+w_mail(void *ctx, const char *what)
+{
+	struct world *w = ctx;
+
+	w->mails++;
+	snprintf(w->mail, sizeof(w->mail), "%s", what);
+}
+
+static const struct tunnel_ops ops = {
+	w_tap_rx, w_tcp, w_ask_probe, w_reach, w_ask_lock, w_end_session,
+	w_start_client, w_signal_client, w_probes, w_new_session, w_arm,
+	w_wake, w_record, w_mail,
+};
+
+/* Feed one input; note a state change in the trail. */
+static int
+feed(struct world *w, enum tunnel_input in, const void *arg)
+{
+	int r = tunnel_input(&w->t, in, arg, w->now);
+
+	if (w->t.state != w->last) {
+		size_t n = strlen(w->trail);
+
+		snprintf(w->trail + n, sizeof(w->trail) - n, "%s%s",
+		    n ? " > " : "", tunnel_state_name(w->t.state));
+		w->last = w->t.state;
+	}
+	return r;
+}
+
+/* A check that did not pass asks for a re-check after its settle time. */
+static int
+settle(struct world *w, int r)
+{
+	if (r != CR_OK && r != CR_SKIP)
+		w->round_at = w->now + (w->t.settle_ms ? w->t.settle_ms : STEP);
+	return r;
+}
+
+/* A check round as the worker runs it: checks 1, 4 and 5. */
+static void
+round_(struct world *w)
+{
+	struct tunnel_tap tap = { w->session, w->ifindex };
+	int r;
+
+	w->wake = 0;
+	w->round_at = 0;
+	if (w->t.conf.client) {
+		if (w->client == 0) {
+			if (settle(w, feed(w, TI_NOCLIENT, NULL)) != CR_OK)
+				return;
+		} else {
+			struct tunnel_client c = { w->client,
+			    w->session ? CLIENT_CONNECTED : CLIENT_CONNECTING,
+			    0 };
+
+			feed(w, TI_CLIENT, &c);
+		}
+	}
+	r = settle(w, feed(w, TI_TAP, &tap));
+	if (r != CR_OK)
+		return;
+	settle(w, feed(w, TI_CHECK, NULL));
+}
+
+/* One probe each way per second, data into TCP, timers, answers. */
+static void
+step(struct world *w)
+{
+	int i;
+
+	w->now += STEP;
+	if (w->reconnect_at && w->now >= w->reconnect_at && w->client) {
+		w->reconnect_at = 0;
+		w->session = 1;
+		w->ifindex++;
+		w->inode++;
+		w->path_ok = !w->holes_stick;	/* a fresh flow passes */
+		memset(&w->tcp, 0, sizeof(w->tcp));
+		w->last_ack = w->now;
+		w->wake = 1;
+	}
+	if (w->session && w->probes_on && w->now % 1000 == 0) {
+		/* our probe goes into vtund's socket */
+		if (w->path_ok && !w->zero_window) {
+			w->tcp.bytes_acked += 100;
+			w->last_ack = w->now;
+		} else {
+			if (!w->zero_window)
+				w->tcp.unacked++;
+			w->tcp.waiting += 100;
+			if (w->zero_window)
+				w->last_ack = w->now;	/* window probes */
+		}
+	}
+	if (w->session && w->lan_busy && w->path_ok)
+		w->rx += 3;
+	if (w->session && w->path_ok && w->peer_probes &&
+	    w->now % 1000 == 500)
+		feed(w, TI_PROBE, NULL);
+	for (i = 0; i < w->nreach; i++) {
+		uint64_t due = w->reach_at[i] + (w->underlay_ok ? 5 : 500);
+
+		if (w->now >= due) {
+			int ok = w->underlay_ok;
+
+			w->reach_at[i] = w->reach_at[--w->nreach];
+			feed(w, ok ? TI_REACH_OK : TI_REACH_FAIL, NULL);
+			break;
+		}
+	}
+	if (w->answer_at && w->now >= w->answer_at) {
+		w->answer_at = 0;
+		feed(w, w->answer, NULL);
+	}
+	if (w->deadline && w->now >= w->deadline)
+		feed(w, TI_TIMER, NULL);
+	if (w->wake || (w->round_at && w->now >= w->round_at))
+		round_(w);
+}
+
+static void
+run(struct world *w, uint64_t ms)
+{
+	uint64_t end = w->now + ms;
+
+	while (w->now < end)
+		step(w);
+}
+
+/* A healthy, connected tunnel, UP for a few seconds. */
+static void
+world_init(struct world *w, int client)
+{
+	struct tunnel_conf c = { client, 3000, 1000, 1 };
+
+	memset(w, 0, sizeof(*w));
+	w->now = 100000;
+	w->path_ok = w->underlay_ok = w->peer_probes = w->peer_channel = 1;
+	w->tcp_view = 1;
+	w->client = client ? 500 : 0;
+	w->session = 1;
+	w->ifindex = 7;
+	w->inode = 42;
+	w->last_ack = w->now;
+	tunnel_init(&w->t, &c, &ops, w, w->now);
+	w->last = w->t.state;
+	w->probes_on = 1;
+	round_(w);
+	run(w, 5000);
+	w->trail[0] = '\0';
+}
+
+static void
+test_idle_healthy_stays_up(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	run(&w, 600000);
+	CHECK_STR(w.trail, "");
+	CHECK_INT(w.hups + w.kills + w.starts, 0);
+}
+
+/* The far end's vtundfix is stopped: no probes, but vtund ACKs ours. */
+static void
+test_far_end_stopped_no_restart(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.peer_probes = 0;
+	w.peer_channel = 0;
+	run(&w, 300000);
+	CHECK_INT(w.hups + w.kills + w.starts, 0);
+	CHECK_INT(w.reach_calls, 0);
+	CHECK(w.t.state == TS_UP || w.t.state == TS_SUSPECT);
+}
+
+/* Probes held up for 12 s behind bulk data: frames still arrive. */
+static void
+test_busy_link_no_restart(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.peer_probes = 0;		/* stuck in the queue */
+	w.lan_busy = 1;
+	run(&w, 120000);
+	CHECK_STR(w.trail, "");
+	CHECK_INT(w.hups + w.kills, 0);
+	/* And a busy link without LAN frames back: TCP progress counts. */
+	w.lan_busy = 0;
+	run(&w, 60000);
+	CHECK_INT(w.hups + w.kills, 0);
+}
+
+static void
+test_black_hole_restarts(void)
+{
+	struct world w;
+	uint64_t t0;
+
+	world_init(&w, 1);
+	t0 = w.now;
+	w.path_ok = 0;
+	run(&w, 10000);
+	CHECK_STR(w.trail, "suspect > reaching > dead > ending > restarting > "
+	    "up");
+	CHECK_INT(w.ends, 1);
+	CHECK_INT(w.hups, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	/* Detected within the detection time (plus one probe interval). */
+	CHECK(w.t.since_ms - t0 < 4500);
+	CHECK_INT(w.mails, 0);
+}
+
+/* The old attack surface: a peer channel that is down changes nothing. */
+static void
+test_black_hole_peer_down_still_restarts(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.peer_channel = 0;
+	w.path_ok = 0;
+	run(&w, 10000);
+	CHECK_STR(w.trail, "suspect > reaching > dead > restarting > up");
+	CHECK_INT(w.hups, 1);
+}
+
+/* A frozen server session: ACKs with a zero window, nothing acked. */
+static void
+test_zero_window_is_dead(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	w.zero_window = 1;
+	run(&w, 12000);
+	CHECK_STR(w.trail, "suspect > reaching > dead > ending > "
+	    "restarting > up");
+}
+
+static void
+test_outage_holds_then_replaces(void)
+{
+	struct world w;
+	uint64_t back;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	w.underlay_ok = 0;
+	w.peer_channel = 0;
+	run(&w, 30000);
+	CHECK_STR(w.trail, "suspect > reaching > outage");
+	CHECK_INT(w.hups + w.kills + w.starts, 0);
+	CHECK_INT(w.probes_on, 0);	/* nothing sent into it */
+	/* watched at least every 0.5 s */
+	CHECK(w.reach_calls >= 50);
+	w.underlay_ok = 1;
+	back = w.now;
+	run(&w, 2000);
+	CHECK_STR(w.trail, "suspect > reaching > outage > dead > restarting > "
+	    "up");
+	CHECK_INT(w.kills, 1);		/* replaced, not SIGHUP */
+	CHECK_INT(w.starts, 1);
+	CHECK(w.t.since_ms - back < 1000);
+	CHECK_INT(w.mails, 1);
+	CHECK(strstr(w.mail, "outage of") != NULL);
+}
+
+/* The old session lost nothing (no probes, idle LAN): it just resumes. */
+static void
+test_outage_idle_session_resumes(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	w.underlay_ok = 0;
+	run(&w, 20000);
+	CHECK_INT(w.t.state, TS_OUTAGE);
+	w.tcp.unacked = 0;
+	w.tcp.waiting = 0;
+	w.path_ok = w.underlay_ok = 1;
+	run(&w, 3000);
+	CHECK_INT(w.kills + w.hups, 0);
+	CHECK_INT(w.t.state, TS_UP);
+}
+
+/* vtund's own keepalive ended the session during a long outage. */
+static void
+test_long_outage_client_connecting(void)
+{
+	struct world w;
+	uint64_t back;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	w.underlay_ok = 0;
+	run(&w, 20000);
+	w.session = 0;			/* vtund gave up; reconnects */
+	w.wake = 1;
+	run(&w, 20000);
+	CHECK_INT(w.t.state, TS_OUTAGE);
+	CHECK_INT(w.kills, 0);
+	w.underlay_ok = 1;
+	back = w.now;
+	run(&w, 2000);
+	CHECK_INT(w.kills, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK(w.t.since_ms - back < 1000);
+}
+
+/* No TCP view (proto udp): the peer must confirm it probes. */
+static void
+test_no_view_needs_peer(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.tcp_view = 0;
+	w.peer_probes = 0;		/* its vtundfix is stopped */
+	run(&w, 60000);
+	CHECK_INT(w.hups + w.kills, 0);
+	CHECK(w.asks >= 2);		/* it keeps asking: no latch */
+	/* Then the peer's vtundfix starts and a black hole begins. */
+	w.peer_probes = 1;
+	w.path_ok = 0;
+	run(&w, 15000);
+	CHECK_INT(w.hups, 1);
+}
+
+/* Restarts that do not help back off; a working path resets that. */
+static void
+test_restarts_back_off(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	w.holes_stick = 1;		/* every new session is black-holed */
+	run(&w, 120000);
+	/* 0, 0.5, 1, 2, 4, 8, 16, 32 s apart, each after a detection */
+	CHECK(w.hups + w.kills >= 4);
+	CHECK(w.hups + w.kills <= 9);
+	CHECK(w.hups <= 1);		/* SIGHUP once, then replacements */
+	w.holes_stick = 0;
+	w.path_ok = 1;
+	run(&w, 70000);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.t.restarts, 0);
+}
+
+static void
+test_server_never_restarts(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.path_ok = 0;
+	run(&w, 10000);
+	CHECK_STR(w.trail, "suspect > broken");
+	CHECK_INT(w.probes_on, 0);
+	CHECK_INT(w.hups + w.kills + w.reach_calls, 0);
+	/* the client reconnects: a new tap */
+	w.ifindex++;
+	w.inode++;
+	w.path_ok = 1;
+	w.tcp.unacked = w.tcp.waiting = 0;
+	w.last_ack = w.now;
+	round_(&w);
+	run(&w, 3000);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.probes_on, 1);
+}
+
+/* A client that died: wait for the server's old session, then start. */
+static void
+test_client_died_waits_for_lock(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.client = 0;
+	w.session = 0;
+	round_(&w);
+	CHECK_INT(w.t.state, TS_STARTING);
+	CHECK_INT(w.starts, 0);
+	run(&w, 500);
+	CHECK_INT(w.starts, 1);
+	run(&w, 2000);
+	CHECK_INT(w.t.state, TS_UP);
+}
+
+int
+main(void)
+{
+	RUN(test_idle_healthy_stays_up);
+	RUN(test_far_end_stopped_no_restart);
+	RUN(test_busy_link_no_restart);
+	RUN(test_black_hole_restarts);
+	RUN(test_black_hole_peer_down_still_restarts);
+	RUN(test_zero_window_is_dead);
+	RUN(test_outage_holds_then_replaces);
+	RUN(test_outage_idle_session_resumes);
+	RUN(test_long_outage_client_connecting);
+	RUN(test_no_view_needs_peer);
+	RUN(test_restarts_back_off);
+	RUN(test_server_never_restarts);
+	RUN(test_client_died_waits_for_lock);
+	return unit_done();
+}
