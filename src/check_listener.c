@@ -33,7 +33,7 @@ listener_running(struct tapcheck *tc)
 
 	n = procs_find_listener(p, 4);
 	if (n > 0)
-		tc->watched_pid = p[0].pid;
+		tc->listener_pid = p[0].pid;
 	return n > 0;
 }
 

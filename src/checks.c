@@ -95,6 +95,20 @@ repair_done(struct tapcheck *tc, enum check_id c, const char *fault,
 }
 
 void
+repair_record(struct tapcheck *tc, enum check_id c, const char *fault,
+    const char *action, int ok)
+{
+	set_state(tc, c, CS_FAULT);
+	tc->df.fault_time = tc->df.repair_time = time(NULL);
+	snprintf(tc->df.fault, sizeof(tc->df.fault), "%s: %s",
+	    check_name(c), fault);
+	snprintf(tc->df.repair, sizeof(tc->df.repair), "%s: %s: %s",
+	    check_name(c), action, ok ? "ok" : "failed");
+	tc->df.repairs[c]++;
+	tc->df_dirty = 1;
+}
+
+void
 check_fault(struct tapcheck *tc, enum check_id c, const char *fault)
 {
 	char msg[sizeof(tc->df.fault)];

@@ -16,6 +16,8 @@
 
 #include "config.h"
 #include "datafile.h"
+#include "processes.h"
+#include "tunnel.h"
 
 struct links;
 
@@ -32,40 +34,38 @@ struct backoff {
 	uint64_t	 not_before;	/* ms, CLOCK_MONOTONIC */
 };
 
+/*
+ * One tap's checks.  Each field has one writer, named beside it; everyone
+ * else only reads.
+ */
 struct tapcheck {
-	const struct config	*conf;
-	const struct tap_conf	*tap;
-	struct links		*links;
-	struct datafile		 df;		/* switches and history */
-	char			 datafile[4200];
-	int			 df_dirty;	/* to be written */
-	struct backoff		 backoff[CHK_MAX];
-	pid_t			 watched_pid;	/* vtund process to watch */
-	int			 client_connecting;/* client has no session */
-	int			 client_closing;/* and its last one ended */
-	int			 client_sleeping;/* between two attempts */
-	uint64_t		 connecting_since;/* ms, 0 if connected */
-	pid_t			 started_pid;	/* client started last */
-	uint64_t		 started_ms;	/* and when */
-	uint64_t		 session_wait_from;/* ms: client gone, the server's */
-	uint64_t		 session_wait_until;/* old session still ending */
-	int			 ask_session_lock;/* worker: ask the peer */
-	uint64_t		 session_end_until;/* ms: asked the server to end */
-	int			 session_end_answered;/* its session; it answered */
-	int			 server_session_ended;/* and ended it */
-	int			 ask_session_end;/* worker: ask the peer */
-	int			 tunnel_dead;	/* liveness says no data flows */
-	int			 tunnel_pending;/* restarted, no flow seen yet */
-	char			 tunnel_why[100];/* and why it says so */
-	struct counters		 fwd_uplink, fwd_tap;/* check 6's samples */
-	uint64_t		 fwd_sampled;	/* ms, 0 if none */
-	int			 peer_service_off;/* the peer switched us off */
-	int			 repaired;	/* a restart to mail about */
-	char			 fault_msg[256];/* this round's fault */
-	uint64_t		 settle_ms;	/* wanted re-check delay */
-	uint64_t		 trigger_ms;	/* event that started the round */
-	uint64_t		 fault_ms[CHK_MAX];/* first seen, 0 if healthy */
-	uint64_t		 fault_trigger_ms[CHK_MAX];
+	const struct config	*conf;		/* worker */
+	const struct tap_conf	*tap;		/* worker */
+	struct links		*links;		/* worker */
+	struct datafile		 df;		/* checks.c, worker (switches) */
+	char			 datafile[4200];/* worker */
+	int			 df_dirty;	/* checks.c, worker */
+	struct backoff		 backoff[CHK_MAX];/* checks.c */
+	struct tunnel		 tunnel;	/* tunnel.c */
+	struct vtund_proc	 client;	/* check_client.c: the one client,
+						 * pid 0 if none */
+	pid_t			 listener_pid;	/* check_listener.c */
+	struct {				/* check_forward.c */
+		struct counters	 uplink, tap;
+		uint64_t	 probes_rx, probes_tx;
+		int		 tap_ifindex;
+		uint64_t	 sampled;	/* ms, 0 if none */
+	} fwd;
+	int			 peer_service_off;/* worker: the peer switched
+						 * this session off */
+	int			 repaired;	/* checks, datapath.c: a restart to
+						 * mail about; worker clears it */
+	uint64_t		 settle_ms;	/* checks.c and the checks */
+	uint64_t		 trigger_ms;	/* worker */
+	int			 full_scan;	/* worker: check 1 looks at every
+						 * process this round */
+	uint64_t		 fault_ms[CHK_MAX];/* checks.c */
+	uint64_t		 fault_trigger_ms[CHK_MAX];/* checks.c */
 };
 
 /*
@@ -95,6 +95,13 @@ int	 repair_allowed(struct tapcheck *, enum check_id c);
  */
 void	 repair_done(struct tapcheck *, enum check_id c, const char *fault,
 	    const char *action, int ok, uint64_t settle_ms);
+/*
+ * Record a repair whose pace another module keeps (the tunnel's restarts,
+ * tunnel.c): the data file's history and counts, no log line (the state
+ * change was logged), no back-off.
+ */
+void	 repair_record(struct tapcheck *, enum check_id c, const char *fault,
+	    const char *action, int ok);
 /* Record that check C found a fault it does not repair now. */
 void	 check_fault(struct tapcheck *, enum check_id c, const char *fault);
 

@@ -161,7 +161,7 @@ enum key {
 	K_MACHINE, K_EMAIL, K_USER, K_DATA_DIR, K_LOG_FILE, K_PID_FILE,
 	K_VTUND, K_VTUND_CONF, K_LISTENER_START, K_PEER_COMMAND, K_LIVENESS,
 	K_PROBE_INTERVAL_MS, K_PROBE_MULTIPLIER, K_MAIL_COMMAND,
-	K_METRICS_FILE, K_MAX
+	K_METRICS_FILE, K_CONTROL_SOCKET, K_MAX
 };
 
 static const char *const key_names[K_MAX] = {
@@ -169,7 +169,7 @@ static const char *const key_names[K_MAX] = {
 	"MACHINE", "EMAIL", "USER", "DATA_DIR", "LOG_FILE", "PID_FILE",
 	"VTUND", "VTUND_CONF", "LISTENER_START", "PEER_COMMAND", "LIVENESS",
 	"PROBE_INTERVAL_MS", "PROBE_MULTIPLIER", "MAIL_COMMAND",
-	"METRICS_FILE",
+	"METRICS_FILE", "CONTROL_SOCKET",
 };
 
 static int
@@ -276,6 +276,9 @@ parse_value(struct parser *p, enum key k, const char *v)
 	case K_METRICS_FILE:
 		return set_path(p, name, c->metrics_file,
 		    sizeof(c->metrics_file), v);
+	case K_CONTROL_SOCKET:
+		return set_path(p, name, c->control_socket,
+		    sizeof(c->control_socket), v);
 	default:
 		return fail(p, "%s: internal error", name);
 	}
@@ -524,6 +527,7 @@ set_defaults(struct config *c, const char *path)
 	strcpy(c->user, "vtundfix");
 	strcpy(c->data_dir, "/var/vtundfix/");
 	strcpy(c->pid_file, "/var/run/vtundfix.pid");
+	strcpy(c->control_socket, CONFIG_CONTROL_SOCKET);
 	strcpy(c->vtund, "/usr/sbin/vtund");
 	strcpy(c->vtund_conf, "/etc/vtund.conf");
 	c->liveness = LIVENESS_PROBE;
@@ -642,6 +646,7 @@ config_equal(const struct config *a, const struct config *b)
 	    a->probe_interval_ms == b->probe_interval_ms &&
 	    a->probe_multiplier == b->probe_multiplier &&
 	    strcmp(a->metrics_file, b->metrics_file) == 0 &&
+	    strcmp(a->control_socket, b->control_socket) == 0 &&
 	    command_equal(&a->listener_start, &b->listener_start) &&
 	    command_equal(&a->peer_command, &b->peer_command) &&
 	    command_equal(&a->mail_command, &b->mail_command);

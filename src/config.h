@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_PATH	"/etc/vtundfix.conf"
+#define CONFIG_CONTROL_SOCKET	"/run/vtundfix/control"
 #define SESSION_MAX		64	/* vtund session name, with NUL */
 #define HOST_MAX		256	/* address or host name, with NUL */
 
@@ -70,6 +71,7 @@ struct config {
 	unsigned probe_multiplier;
 	struct command mail_command;
 	char	 metrics_file[PATH_MAX];/* "" for none */
+	char	 control_socket[108];	/* AF_UNIX path (CONTROL_SOCKET) */
 	struct tap_conf	*taps;
 	size_t	 ntaps;
 };

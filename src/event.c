@@ -25,6 +25,7 @@ struct ev_fd {
 	uint32_t	 gen;
 	int		 used;
 	int		 writable;
+	int		 unreadable;
 };
 
 #define EV_BATCH	64
@@ -86,7 +87,8 @@ ctl(int op, int fd)
 	struct epoll_event ee;
 
 	memset(&ee, 0, sizeof(ee));
-	ee.events = EPOLLIN | (fds[fd].writable ? EPOLLOUT : 0);
+	ee.events = (fds[fd].unreadable ? 0 : EPOLLIN) |
+	    (fds[fd].writable ? EPOLLOUT : 0);
 	ee.data.u64 = (uint64_t)fds[fd].gen << 32 | (uint32_t)fd;
 	return epoll_ctl(ep, op, fd, &ee);
 }
@@ -105,7 +107,7 @@ ev_add_fd(int fd, ev_fd_cb cb, void *arg)
 		return -1;
 	}
 	fds[fd].gen++;
-	fds[fd].writable = 0;
+	fds[fd].writable = fds[fd].unreadable = 0;
 	if (ctl(EPOLL_CTL_ADD, fd) == -1)
 		return -1;
 	fds[fd].cb = cb;
@@ -122,6 +124,17 @@ ev_want_write(int fd, int writable)
 		return -1;
 	}
 	fds[fd].writable = writable;
+	return ctl(EPOLL_CTL_MOD, fd);
+}
+
+int
+ev_want_read(int fd, int readable)
+{
+	if (fd < 0 || (size_t)fd >= nfds || !fds[fd].used) {
+		errno = EBADF;
+		return -1;
+	}
+	fds[fd].unreadable = !readable;
 	return ctl(EPOLL_CTL_MOD, fd);
 }
 

@@ -33,6 +33,8 @@ void	 ev_free(void);
 int	 ev_add_fd(int fd, ev_fd_cb cb, void *arg);
 /* Also when FD is writable (a connect in progress): WRITABLE 1 or 0. */
 int	 ev_want_write(int fd, int writable);
+/* Not when FD is readable (a request is being answered): 1 or 0. */
+int	 ev_want_read(int fd, int readable);
 void	 ev_del_fd(int fd);
 /* (Re)arm T to fire once after DELAY_MS. */
 void	 ev_timer_set(struct ev_timer *t, uint64_t delay_ms, ev_timer_cb cb,

@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +29,9 @@
 			"/sbin:/bin"
 
 static char *const fixed_env[] = { "PATH=" FIXED_PATH, NULL };
+
+/* The account the next child runs as (exec_pipe_as), or NULL. */
+static const struct exec_user *run_as;
 
 /* A regular file we may execute (access() alone passes directories). */
 static int
@@ -105,17 +110,45 @@ child_fail(int errfd, int err)
 	_exit(127);
 }
 
+/* In a child: become RUN_AS, or report errno on ERRFD and exit. */
+static void
+child_become(int errfd, char **env, size_t n, char *buf, size_t len)
+{
+	const struct exec_user *u = run_as;
+	int w;
+
+	if (initgroups(u->name, u->gid) == -1 || setgid(u->gid) == -1 ||
+	    setuid(u->uid) == -1)
+		child_fail(errfd, errno);
+	w = snprintf(buf, len, "HOME=%s%cUSER=%s%cLOGNAME=%s", u->home, 0,
+	    u->name, 0, u->name);
+	if (w < 0 || (size_t)w >= len || n < 5)
+		child_fail(errfd, ENAMETOOLONG);
+	env[0] = (char *)fixed_env[0];
+	env[1] = buf;
+	env[2] = buf + strlen(buf) + 1;
+	env[3] = env[2] + strlen(env[2]) + 1;
+	env[4] = NULL;
+	if (chdir(u->home) == -1)
+		(void)chdir("/");
+}
+
 /* In a child: exec ARGV, or report errno on ERRFD and exit. */
 static void __attribute__((noreturn))
 child_exec(char *const argv[], int errfd)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], buf[4096 + 200], *env[5];
+	char *const *envp = fixed_env;
 	int err;
 
 	if (argv == NULL || argv[0] == NULL)
 		child_fail(errfd, EINVAL);
+	if (run_as != NULL) {
+		child_become(errfd, env, 5, buf, sizeof(buf));
+		envp = env;
+	}
 	if (exec_resolve(argv[0], path, sizeof(path)) == 0)
-		execve(path, argv, fixed_env);
+		execve(path, argv, envp);
 	err = errno;
 	child_fail(errfd, err);
 }
@@ -408,6 +441,37 @@ exec_pipe(char *const argv[], int *to_child, int *from_child)
 	*to_child = in[1];
 	*from_child = out[0];
 	return pid;
+}
+
+pid_t
+exec_pipe_as(char *const argv[], const struct exec_user *u, int *to_child,
+    int *from_child)
+{
+	pid_t pid;
+
+	run_as = u;
+	pid = exec_pipe(argv, to_child, from_child);
+	run_as = NULL;
+	return pid;
+}
+
+int
+exec_user_lookup(const char *name, struct exec_user *u)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(name)) == NULL) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	memset(u, 0, sizeof(*u));
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
+	snprintf(u->home, sizeof(u->home), "%s", pw->pw_dir);
+	return 0;
 }
 
 int

@@ -35,6 +35,26 @@ int	 exec_run(char *const argv[], const char *input, size_t len,
  */
 pid_t	 exec_pipe(char *const argv[], int *to_child, int *from_child);
 
+/* Who a program runs as: an account's uid, groups and HOME. */
+struct exec_user {
+	uid_t	 uid;
+	gid_t	 gid;
+	char	 name[64];
+	char	 home[4096];
+};
+
+/* Look NAME up in the password database; 0, or -1 (ENOENT if none). */
+int	 exec_user_lookup(const char *name, struct exec_user *u);
+
+/*
+ * exec_pipe(), run as U: its supplementary groups (initgroups), gid and
+ * uid are set before the exec, and HOME, USER and LOGNAME are U's, so that
+ * ssh uses that account's key and known_hosts.  Needs CAP_SETUID and
+ * CAP_SETGID unless U is the caller.
+ */
+pid_t	 exec_pipe_as(char *const argv[], const struct exec_user *u,
+	    int *to_child, int *from_child);
+
 /*
  * Run ARGV in the foreground with the caller's stdin, stdout and stderr and
  * wait for it (the control tools).  Returns its exit status (128 + N when

@@ -75,6 +75,15 @@ log_reopen(void)
 }
 
 void
+log_after_fork(void)
+{
+	log_fd = -1;		/* already closed; its number may be reused */
+	if (log_syslog)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	(void)log_reopen();
+}
+
+void
 log_close(void)
 {
 	if (log_fd != -1)

@@ -15,6 +15,8 @@
 int	 log_open(const char *target, const char *ident, int foreground);
 int	 log_reopen(void);
 void	 log_close(void);
+/* In a child whose descriptors were closed: open the log again. */
+void	 log_after_fork(void);
 /* Prefix added to every message (e.g. "tap0"), NULL for none. */
 void	 log_set_prefix(const char *prefix);
 

@@ -11,6 +11,8 @@
 
 #include "datafile.h"
 #include "metrics.h"
+#include "status.h"
+#include "tunnel.h"
 
 struct family {
 	const char	*name;
@@ -40,10 +42,15 @@ static const struct family families[] = {
 	  "Time from the event that revealed a fault to its detection." },
 	{ "vtundfix_fault_recovery_seconds", "summary",
 	  "Time from the detection of a fault to the check being healthy." },
+	{ "vtundfix_tunnel_state", "gauge",
+	  "State of a tunnel's data path: 1 for the state it is in." },
+	{ "vtundfix_probe_rejected_total", "counter",
+	  "In-tunnel probe frames rejected (not authentic, replayed, "
+	  "malformed)." },
 };
 
 enum { F_UP, F_STATE, F_SWITCH, F_REPAIRS, F_TUNNEL, F_RTT, F_SRTT, F_LOSS,
-	F_LAST, F_DETECT, F_RECOVER, F_MAX };
+	F_LAST, F_DETECT, F_RECOVER, F_TSTATE, F_REJECTED, F_MAX };
 
 static void
 header(FILE *fp, int f)
@@ -74,17 +81,6 @@ tap_labels(FILE *fp, const struct tap_conf *t)
 	label(fp, "tap", t->tap);
 	fputc(',', fp);
 	label(fp, "session", t->session);
-}
-
-static void
-read_tap(const struct config *conf, const struct tap_conf *t,
-    struct datafile *df)
-{
-	char path[PATH_MAX + 64], err[512];
-
-	if (datafile_path(conf->data_dir, t->tap, path, sizeof(path)) == -1 ||
-	    datafile_read(path, df, err, sizeof(err)) != 0)
-		datafile_defaults(df);
 }
 
 static void
@@ -128,9 +124,25 @@ per_check(FILE *fp, int f, const struct tap_conf *t, const struct datafile *df)
 }
 
 static void
-per_tap(FILE *fp, int f, const struct tap_conf *t, const struct datafile *df)
+tunnel_states(FILE *fp, const struct tap_conf *t, const struct tap_report *r)
 {
-	int i;
+	int s;
+
+	if (r->tunnel_state < 0)
+		return;
+	for (s = 0; s < TS_MAX; s++) {
+		fprintf(fp, "%s{", families[F_TSTATE].name);
+		tap_labels(fp, t);
+		fprintf(fp, ",state=\"%s\"} %d\n", tunnel_state_name(s),
+		    r->tunnel_state == s);
+	}
+}
+
+static void
+per_tap(FILE *fp, int f, const struct tap_conf *t, const struct tap_report *r)
+{
+	const struct datafile *df = &r->df;
+	int i, live = r->tunnel_state >= 0;
 
 	if (f == F_STATE || f == F_REPAIRS || f == F_DETECT || f == F_RECOVER) {
 		per_check(fp, f, t, df);
@@ -145,50 +157,75 @@ per_tap(FILE *fp, int f, const struct tap_conf *t, const struct datafile *df)
 		}
 		return;
 	}
+	if (f == F_TSTATE) {
+		tunnel_states(fp, t, r);
+		return;
+	}
 	if (f == F_LAST && df->repair_time == 0)
 		return;
-	if ((f == F_RTT || f == F_SRTT || f == F_LOSS) && !df->probe.valid)
+	if ((f == F_RTT || f == F_SRTT || f == F_LOSS || f == F_REJECTED) &&
+	    (!live || !r->probe.valid))
+		return;
+	if (f == F_TUNNEL && !live)
 		return;
 	fprintf(fp, "%s{", families[f].name);
 	tap_labels(fp, t);
 	fprintf(fp, "} ");
 	if (f == F_TUNNEL)
-		fprintf(fp, "%d\n", df->state[CHK_TUNNEL] != CS_FAULT &&
-		    df->state[CHK_TAP] != CS_FAULT &&
-		    (!df->probe.valid || df->probe.up));
+		fprintf(fp, "%d\n", r->tunnel_state == TS_UP ||
+		    r->tunnel_state == TS_SUSPECT);
 	else if (f == F_RTT)
-		fprintf(fp, "%.6f\n", df->probe.rtt_ms / 1000.0);
+		fprintf(fp, "%.6f\n", r->probe.rtt_ms / 1000.0);
 	else if (f == F_SRTT)
-		fprintf(fp, "%.6f\n", df->probe.srtt_ms / 1000.0);
+		fprintf(fp, "%.6f\n", r->probe.srtt_ms / 1000.0);
 	else if (f == F_LOSS)
-		fprintf(fp, "%.4f\n", df->probe.loss);
+		fprintf(fp, "%.4f\n", r->probe.loss);
+	else if (f == F_REJECTED)
+		fprintf(fp, "%lu\n", r->probe.dropped);
 	else
 		fprintf(fp, "%lld\n", (long long)df->repair_time);
 }
 
-void
-metrics_format(const struct config *conf, int up, FILE *fp)
+/* Every tap's report: the workers' where they answered, else the file's. */
+static struct tap_report *
+gather(const struct config *conf, const struct tap_report *r, size_t n)
 {
-	struct datafile *dfs;
+	struct tap_report *all;
+	size_t i, j;
+
+	if ((all = calloc(conf->ntaps + 1, sizeof(*all))) == NULL)
+		return NULL;
+	status_reports_from_files(conf, all);
+	for (i = 0; i < conf->ntaps; i++)
+		for (j = 0; j < n; j++)
+			if (strcmp(r[j].tap, conf->taps[i].tap) == 0)
+				all[i] = r[j];
+	return all;
+}
+
+void
+metrics_format(const struct config *conf, const struct tap_report *r,
+    size_t n, int up, FILE *fp)
+{
+	struct tap_report *all;
 	size_t i;
 	int f;
 
 	header(fp, F_UP);
 	fprintf(fp, "%s %d\n", families[F_UP].name, up);
-	if ((dfs = calloc(conf->ntaps ? conf->ntaps : 1, sizeof(*dfs))) == NULL)
+	if ((all = gather(conf, r, n)) == NULL)
 		return;
-	for (i = 0; i < conf->ntaps; i++)
-		read_tap(conf, &conf->taps[i], &dfs[i]);
 	for (f = F_STATE; f < F_MAX; f++) {
 		header(fp, f);
 		for (i = 0; i < conf->ntaps; i++)
-			per_tap(fp, f, &conf->taps[i], &dfs[i]);
+			per_tap(fp, f, &conf->taps[i], &all[i]);
 	}
-	free(dfs);
+	free(all);
 }
 
 int
-metrics_write(const struct config *conf, int up)
+metrics_write(const struct config *conf, const struct tap_report *r,
+    size_t n, int up)
 {
 	char tmp[PATH_MAX + 16];
 	FILE *fp;
@@ -206,7 +243,7 @@ metrics_write(const struct config *conf, int up)
 		errno = saved;
 		return -1;
 	}
-	metrics_format(conf, up, fp);
+	metrics_format(conf, r, n, up, fp);
 	if (fclose(fp) == EOF || rename(tmp, conf->metrics_file) == -1) {
 		saved = errno;
 		unlink(tmp);

@@ -1,6 +1,6 @@
 /*
- * peer: the peer protocol (SPEC §7, docs/peer-protocol.md) and its server,
- * `vtundfix peer`, which answers the other end's questions on stdin/stdout.
+ * peer: the peer protocol (SPEC §7, docs/peer-protocol.md): its requests
+ * and replies, parsed into typed form.
  *
  * One request per line, one reply line per request ("ok ..." or
  * "err MESSAGE").  Tunnels are named by their vtund session, which is the
@@ -43,6 +43,7 @@ struct peer_request {
 	char		 session[SESSION_MAX];
 	enum switch_id	 sw;			/* PV_SET */
 	int		 on;			/* PV_SET */
+	int		 text;			/* PV_STATUS: a table */
 };
 
 /*
@@ -51,9 +52,6 @@ struct peer_request {
  */
 int	 peer_parse_request(const char *line, struct peer_request *req,
 	    char *err, size_t errlen);
-
-/* Serve requests on IN until EOF, "quit" or too many errors.  Exit code. */
-int	 peer_serve(const struct config *conf, int in, int out);
 
 /* Replies, for the client side.  0, or -1 if the line is not such a reply. */
 struct peer_counters {

@@ -36,19 +36,28 @@ peer_host(const struct config *conf, const struct tap_conf *tap)
 	return conf->machine == ROLE_CLIENT ? conf->server : tap->client_ip;
 }
 
+/*
+ * PEER_COMMAND runs as USER (SPEC §7): that account's key, known_hosts and
+ * ssh configuration, never root's.  USER root runs it unchanged.
+ */
 static struct peer_conn *
 conn_start(const struct config *conf, const char *host)
 {
+	struct exec_user u;
 	struct peer_conn *c;
 	char **argv;
+	int as_user = strcmp(conf->user, "root") != 0;
 
+	if (as_user && exec_user_lookup(conf->user, &u) == -1)
+		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	if ((argv = command_expand(&conf->peer_command, host)) == NULL) {
 		free(c);
 		return NULL;
 	}
-	c->pid = exec_pipe(argv, &c->to, &c->from);
+	c->pid = as_user ? exec_pipe_as(argv, &u, &c->to, &c->from) :
+	    exec_pipe(argv, &c->to, &c->from);
 	free(argv);
 	if (c->pid == -1) {
 		free(c);
@@ -174,11 +183,10 @@ peer_close(struct peer_conn *c)
 	conn_stop(c);
 }
 
-/* --- the worker's channel --- */
-
-#define QUEUE_MAX	8
+/* --- the supervisor's channels, one per peer host --- */
 
 struct pending {
+	struct pending	*next;
 	char		 line[PEER_LINE_MAX + 1];
 	peer_reply_cb	 cb;
 	void		*arg;
@@ -190,32 +198,43 @@ struct peer_chan {
 	struct peer_conn *conn;
 	int		 up;
 	int		 in_flight;	/* the head of the queue was sent */
-	struct pending	 queue[QUEUE_MAX];
-	int		 head, count;
+	struct pending	*head, *tail;
+	size_t		 count;
 	struct ev_timer	 timeout;
 	uint64_t	 next_connect;	/* ms: back-off */
 	uint64_t	 backoff_ms;
+	int		 warned;	/* the failure was logged */
 };
 
 static void	 chan_send_next(struct peer_chan *);
 
-static struct pending
+static struct pending *
 chan_pop(struct peer_chan *ch)
 {
-	struct pending p = ch->queue[ch->head];
+	struct pending *p = ch->head;
 
-	ch->head = (ch->head + 1) % QUEUE_MAX;
+	ch->head = p->next;
+	if (ch->head == NULL)
+		ch->tail = NULL;
 	ch->count--;
 	ch->in_flight = 0;
 	return p;
+}
+
+static void
+chan_answer(struct peer_chan *ch, const char *reply)
+{
+	struct pending *p = chan_pop(ch);
+
+	if (p->cb != NULL)
+		p->cb(reply, p->arg);
+	free(p);
 }
 
 /* Give up on the connection: close it, fail what was queued, back off. */
 static void
 chan_fail(struct peer_chan *ch, const char *why)
 {
-	struct pending p;
-
 	if (ch->conn != NULL) {
 		ev_del_fd(ch->conn->from);
 		conn_stop(ch->conn);
@@ -224,16 +243,16 @@ chan_fail(struct peer_chan *ch, const char *why)
 	ev_timer_cancel(&ch->timeout);
 	ch->up = 0;
 	ch->next_connect = ev_now_ms() + ch->backoff_ms;
-	log_warnx("peer %s: %s; retrying in %llu s", ch->host, why,
-	    (unsigned long long)(ch->backoff_ms / 1000));
+	/* Logged once per episode of failures, not once per retry. */
+	if (!ch->warned)
+		log_warnx("peer %s: %s; retrying in %llu s", ch->host, why,
+		    (unsigned long long)(ch->backoff_ms / 1000));
+	ch->warned = 1;
 	ch->backoff_ms *= 2;
 	if (ch->backoff_ms > PEER_BACKOFF_MAX_MS)
 		ch->backoff_ms = PEER_BACKOFF_MAX_MS;
-	while (ch->count > 0) {
-		p = chan_pop(ch);
-		if (p.cb != NULL)
-			p.cb(NULL, p.arg);
-	}
+	while (ch->count > 0)
+		chan_answer(ch, NULL);
 }
 
 static void
@@ -249,7 +268,6 @@ chan_readable(int fd, void *arg)
 {
 	struct peer_chan *ch = arg;
 	char reply[PEER_REPLY_MAX];
-	struct pending p;
 	int rc;
 
 	while (ch->conn != NULL &&
@@ -259,9 +277,7 @@ chan_readable(int fd, void *arg)
 			return;
 		}
 		ev_timer_cancel(&ch->timeout);
-		p = chan_pop(ch);
-		if (p.cb != NULL)
-			p.cb(reply, p.arg);
+		chan_answer(ch, reply);
 		chan_send_next(ch);
 	}
 }
@@ -271,7 +287,7 @@ chan_send_next(struct peer_chan *ch)
 {
 	if (ch->conn == NULL || ch->in_flight || ch->count == 0)
 		return;
-	if (conn_send(ch->conn, ch->queue[ch->head].line) == -1) {
+	if (conn_send(ch->conn, ch->head->line) == -1) {
 		chan_fail(ch, "cannot send");
 		return;
 	}
@@ -291,6 +307,7 @@ hello_done(const char *reply, void *arg)
 		return;
 	}
 	ch->up = 1;
+	ch->warned = 0;
 	ch->backoff_ms = PEER_BACKOFF_MIN_MS;
 	log_info("peer %s: connected (%s)", ch->host, reply + 3);
 }
@@ -300,12 +317,17 @@ chan_push(struct peer_chan *ch, const char *line, peer_reply_cb cb, void *arg)
 {
 	struct pending *p;
 
-	if (ch->count == QUEUE_MAX || strlen(line) > PEER_LINE_MAX)
+	if (ch->count >= PEER_QUEUE_MAX || strlen(line) > PEER_LINE_MAX ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
-	p = &ch->queue[(ch->head + ch->count) % QUEUE_MAX];
 	strcpy(p->line, line);
 	p->cb = cb;
 	p->arg = arg;
+	if (ch->tail != NULL)
+		ch->tail->next = p;
+	else
+		ch->head = p;
+	ch->tail = p;
 	ch->count++;
 	return 0;
 }
@@ -317,6 +339,10 @@ chan_connect(struct peer_chan *ch)
 
 	if ((ch->conn = conn_start(ch->conf, ch->host)) == NULL ||
 	    ev_add_fd(ch->conn->from, chan_readable, ch) == -1) {
+		if (ch->conn != NULL) {
+			conn_stop(ch->conn);
+			ch->conn = NULL;
+		}
 		chan_fail(ch, strerror(errno));
 		return -1;
 	}
@@ -344,6 +370,12 @@ peerchan_up(const struct peer_chan *ch)
 	return ch->up;
 }
 
+const char *
+peerchan_host(const struct peer_chan *ch)
+{
+	return ch->host;
+}
+
 struct peer_chan *
 peerchan_new(const struct config *conf, const char *host)
 {
@@ -360,6 +392,8 @@ peerchan_new(const struct config *conf, const char *host)
 void
 peerchan_free(struct peer_chan *ch)
 {
+	struct pending *p;
+
 	if (ch == NULL)
 		return;
 	if (ch->conn != NULL) {
@@ -367,5 +401,9 @@ peerchan_free(struct peer_chan *ch)
 		conn_stop(ch->conn);
 	}
 	ev_timer_cancel(&ch->timeout);
+	while ((p = ch->head) != NULL) {
+		ch->head = p->next;
+		free(p);
+	}
 	free(ch);
 }

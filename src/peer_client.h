@@ -2,11 +2,16 @@
  * peer_client: talk to the other end's `vtundfix peer` through
  * PEER_COMMAND (ssh by default; "%h" is the peer's address).
  *
+ * PEER_COMMAND always runs as USER (that account's uid, groups and HOME,
+ * so ssh uses its key and known_hosts), unless USER is root.
+ *
  * Two ways: blocking calls for the command line tools (`vtundfix off ...
- * both`, `vtundfix status`), and a channel for a worker's event loop that
- * stays open, times out every request and reconnects with back-off.  An
- * unreachable peer never blocks a worker: while the channel is down and
- * backing off, requests fail at once and the caller uses what it knew.
+ * both`, `vtundfix status`), and a channel for the supervisor's event loop
+ * that stays open, times out every request and reconnects with back-off.
+ * The supervisor keeps one channel per peer host: every tunnel to that
+ * host shares it.  An unreachable peer never blocks anyone: while the
+ * channel is down and backing off, requests fail at once and the asker
+ * uses what it knew.
  */
 #ifndef VTUNDFIX_PEER_CLIENT_H
 #define VTUNDFIX_PEER_CLIENT_H
@@ -19,6 +24,7 @@
 #define PEER_TIMEOUT_MS		5000	/* per request */
 #define PEER_BACKOFF_MIN_MS	1000
 #define PEER_BACKOFF_MAX_MS	60000
+#define PEER_QUEUE_MAX		4096	/* requests waiting on one channel */
 
 /* The peer's address for TAP: SERVER on a client, its client ip on a server. */
 const char *peer_host(const struct config *conf, const struct tap_conf *tap);
@@ -39,7 +45,7 @@ int	 peer_call(struct peer_conn *, const char *request, char *reply,
 	    size_t len);
 void	 peer_close(struct peer_conn *);
 
-/* --- asynchronous, for a worker's event loop --- */
+/* --- asynchronous, for the supervisor's event loop --- */
 
 struct peer_chan;
 /* REPLY is the reply line ("ok ..."/"err ..."), or NULL on failure. */
@@ -56,5 +62,6 @@ int	 peerchan_request(struct peer_chan *, const char *request,
 	    peer_reply_cb cb, void *arg);
 /* Is the channel connected (handshake done)? */
 int	 peerchan_up(const struct peer_chan *);
+const char *peerchan_host(const struct peer_chan *);
 
 #endif

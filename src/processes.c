@@ -26,6 +26,62 @@
 
 #define TITLE_MAX	4096
 
+/* The vtund executable, as procs_init() found it. */
+static struct {
+	char	 path[PATH_MAX];
+	dev_t	 dev;
+	ino_t	 ino;
+	int	 ok;
+} vtund_exe = { "/usr/sbin/vtund", 0, 0, -1 };
+
+int
+procs_init(const char *vtund)
+{
+	struct stat st;
+
+	snprintf(vtund_exe.path, sizeof(vtund_exe.path), "%s", vtund);
+	vtund_exe.ok = 0;
+	if (stat(vtund, &st) == -1)
+		return -1;
+	vtund_exe.dev = st.st_dev;
+	vtund_exe.ino = st.st_ino;
+	vtund_exe.ok = 1;
+	return 0;
+}
+
+/* The exe link names VTUND as it was before an upgrade replaced it. */
+static int
+former_vtund(pid_t pid)
+{
+	char path[64], link[PATH_MAX + 16], want[PATH_MAX + 16];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return 0;
+	link[n] = '\0';
+	snprintf(want, sizeof(want), "%s (deleted)", vtund_exe.path);
+	return strcmp(link, want) == 0;
+}
+
+int
+procs_is_vtund(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	if (vtund_exe.ok == -1)
+		(void)procs_init(vtund_exe.path);
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) == -1 || st.st_uid != 0)
+		return 0;		/* vtund runs as root */
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &st) == 0)
+		return vtund_exe.ok && st.st_dev == vtund_exe.dev &&
+		    st.st_ino == vtund_exe.ino;
+	return former_vtund(pid);
+}
+
 static const char *const kind_names[] = {
 	[VTUND_LISTENER] = "listener",
 	[VTUND_SERVER_SESSION] = "server session",
@@ -189,7 +245,7 @@ read_proc(pid_t pid, const struct stat *netns, struct vtund_proc *p)
 	if (procs_parse_title(title, p) == -1)
 		return -1;
 	if (read_stat(pid, &state, &start) == -1 || state == 'Z' ||
-	    state == 'X' || !same_netns(pid, netns))
+	    state == 'X' || !same_netns(pid, netns) || !procs_is_vtund(pid))
 		return -1;
 	p->pid = pid;
 	p->start_time = start;
@@ -395,4 +451,47 @@ int
 procs_watch(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int
+procs_refresh(struct vtund_proc *p)
+{
+	struct vtund_proc q;
+	struct stat netns;
+
+	if (stat("/proc/self/ns/net", &netns) == -1 ||
+	    read_proc(p->pid, &netns, &q) == -1 ||
+	    q.start_time != p->start_time)
+		return -1;
+	*p = q;
+	return 0;
+}
+
+int
+procs_socket_inodes(pid_t pid, uint64_t *out, size_t max)
+{
+	char dir[64], path[PATH_MAX], link[64], *end;
+	struct dirent *de;
+	DIR *d;
+	ssize_t n;
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL && (size_t)found < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, "socket:[", 8) != 0)
+			continue;
+		out[found] = strtoull(link + 8, &end, 10);
+		if (*end == ']')
+			found++;
+	}
+	closedir(d);
+	return found;
 }

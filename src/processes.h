@@ -10,12 +10,20 @@
  *	vtund[?]: SESSION closing / running down commands
  * Only live processes (not zombies) in the caller's own network namespace
  * count.  Session names match exactly: "lcsr" is not "lcsr2".
+ *
+ * A title alone proves nothing (any process can set one): a process is
+ * vtund only if its executable (/proc/PID/exe) is the VTUND file, or that
+ * file's former self after an upgrade ("... (deleted)"), and it runs as
+ * root.  Others are ignored and never signalled, whatever their title.
+ * Reading another root process's exe needs CAP_SYS_PTRACE when the daemon
+ * runs with a reduced capability set.
  */
 #ifndef VTUNDFIX_PROCESSES_H
 #define VTUNDFIX_PROCESSES_H
 
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -36,6 +44,14 @@ struct vtund_proc {
 	char	 device[IFNAMSIZ];	/* "tap0" when connected */
 	unsigned long long start_time;	/* /proc/PID/stat field 22 */
 };
+
+/*
+ * Which executable is vtund (default /usr/sbin/vtund).  0, or -1 (errno)
+ * if it cannot be examined; no process is vtund then.
+ */
+int	 procs_init(const char *vtund);
+/* Is PID a vtund process by the rule above?  1 or 0. */
+int	 procs_is_vtund(pid_t pid);
 
 /*
  * Every vtund process in this network namespace; up to MAX are stored in
@@ -90,6 +106,16 @@ int	 procs_end_server_session(const char *session);
 
 /* A pidfd for PID that becomes readable when it exits; -1 on error. */
 int	 procs_watch(pid_t pid);
+
+/*
+ * Re-read one known process: 0 and *P refreshed (its title may have
+ * changed: connecting, connected, closing), -1 if it is gone or no longer
+ * the same process (pid reused: start time differs).  Cheap: no scan.
+ */
+int	 procs_refresh(struct vtund_proc *p);
+
+/* The inodes of PID's sockets (socket:[N] in /proc/PID/fd); count or -1. */
+int	 procs_socket_inodes(pid_t pid, uint64_t *out, size_t max);
 
 const char *procs_kind_name(enum vtund_kind kind);
 

@@ -13,6 +13,7 @@
 
 #include "datafile.h"
 #include "status.h"
+#include "tunnel.h"
 
 pid_t
 status_daemon_pid(const struct config *conf)
@@ -47,15 +48,33 @@ format_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
 
-static void
-read_tap(const struct config *conf, const struct tap_conf *tap,
-    struct datafile *df)
+void
+status_reports_from_files(const struct config *conf, struct tap_report *r)
 {
 	char path[PATH_MAX + 64], err[512];
+	size_t i;
 
-	if (datafile_path(conf->data_dir, tap->tap, path, sizeof(path)) == -1 ||
-	    datafile_read(path, df, err, sizeof(err)) != 0)
-		datafile_defaults(df);
+	for (i = 0; i < conf->ntaps; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		snprintf(r[i].tap, sizeof(r[i].tap), "%s", conf->taps[i].tap);
+		r[i].tunnel_state = -1;
+		if (datafile_path(conf->data_dir, conf->taps[i].tap, path,
+		    sizeof(path)) == -1 ||
+		    datafile_read(path, &r[i].df, err, sizeof(err)) != 0)
+			datafile_defaults(&r[i].df);
+	}
+}
+
+/* The report of TAP among R, or NULL (its worker did not answer). */
+static const struct tap_report *
+report_of(const struct tap_conf *tap, const struct tap_report *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(r[i].tap, tap->tap) == 0)
+			return &r[i];
+	return NULL;
 }
 
 static void
@@ -79,13 +98,23 @@ switches_text(const struct datafile *df, char *buf, size_t len)
 }
 
 static void
-print_probe(const struct datafile *df, FILE *out)
+print_tunnel(const struct tap_report *r, FILE *out)
 {
-	if (!df->probe.valid)
+	char when[40];
+
+	if (r->tunnel_state == STATUS_NO_ANSWER)
+		fprintf(out, "    worker:      did not answer\n");
+	if (r->tunnel_state < 0)
 		return;
-	fprintf(out, "    probes:      path %s, rtt %.1f ms (smoothed %.1f), "
-	    "loss %.1f%% over the last minute\n", df->probe.up ? "up" : "DOWN",
-	    df->probe.rtt_ms, df->probe.srtt_ms, df->probe.loss * 100);
+	format_time(r->tunnel_since, when, sizeof(when));
+	fprintf(out, "    tunnel:      %s since %s: %s\n",
+	    tunnel_state_name(r->tunnel_state), when, r->tunnel_why);
+	if (!r->probe.valid)
+		return;
+	fprintf(out, "    probes:      rtt %.1f ms (smoothed %.1f), loss "
+	    "%.1f%% over the last minute, %lu rejected%s%s\n", r->probe.rtt_ms,
+	    r->probe.srtt_ms, r->probe.loss * 100, r->probe.dropped,
+	    r->probe.last_drop[0] ? ", last: " : "", r->probe.last_drop);
 }
 
 static void
@@ -106,11 +135,12 @@ print_peer(const struct status_peer *peer, FILE *out)
 }
 
 static void
-print_table(const struct config *conf, pid_t pid,
-    const struct status_peer *peers, FILE *out)
+print_table(const struct config *conf, pid_t pid, const struct tap_report *r,
+    size_t nr, const struct status_peer *peers, FILE *out)
 {
-	struct datafile df;
-	char sw[80], when[40];
+	const struct tap_report *rep;
+	const struct datafile *df;
+	char sw[80], when[40], text[sizeof(r->df.fault)];
 	size_t i;
 	int c;
 
@@ -123,22 +153,26 @@ print_table(const struct config *conf, pid_t pid,
 		fprintf(out, " %-8s", check_name(c));
 	fprintf(out, " SWITCHES\n");
 	for (i = 0; i < conf->ntaps; i++) {
-		read_tap(conf, &conf->taps[i], &df);
-		switches_text(&df, sw, sizeof(sw));
+		if ((rep = report_of(&conf->taps[i], r, nr)) == NULL)
+			continue;	/* not asked for */
+		df = &rep->df;
+		switches_text(df, sw, sizeof(sw));
 		fprintf(out, "%-8s %-12s", conf->taps[i].tap,
 		    conf->taps[i].session);
 		for (c = 0; c < CHK_MAX; c++)
-			fprintf(out, " %-8s", check_state_name(df.state[c]));
+			fprintf(out, " %-8s", check_state_name(df->state[c]));
 		fprintf(out, " %s\n", sw);
-		if (df.fault[0]) {
-			format_time(df.fault_time, when, sizeof(when));
-			fprintf(out, "    last fault:  %s %s\n", when, df.fault);
+		if (df->fault[0]) {
+			format_time(df->fault_time, when, sizeof(when));
+			status_clean(df->fault, text, sizeof(text));
+			fprintf(out, "    last fault:  %s %s\n", when, text);
 		}
-		if (df.repair[0]) {
-			format_time(df.repair_time, when, sizeof(when));
-			fprintf(out, "    last repair: %s %s\n", when, df.repair);
+		if (df->repair[0]) {
+			format_time(df->repair_time, when, sizeof(when));
+			status_clean(df->repair, text, sizeof(text));
+			fprintf(out, "    last repair: %s %s\n", when, text);
 		}
-		print_probe(&df, out);
+		print_tunnel(rep, out);
 		print_peer(peers ? &peers[i] : NULL, out);
 	}
 }
@@ -192,16 +226,31 @@ json_switches(FILE *out, const int *sw)
 }
 
 static void
-json_probe(FILE *out, const struct datafile *df)
+json_tunnel(FILE *out, const struct tap_report *r)
 {
+	char when[40];
+
+	fprintf(out, ",\"tunnel\":");
+	if (r->tunnel_state < 0) {
+		fprintf(out, "null");
+	} else {
+		format_time(r->tunnel_since, when, sizeof(when));
+		fprintf(out, "{\"state\":\"%s\",\"since\":",
+		    tunnel_state_name(r->tunnel_state));
+		json_string(out, when);
+		fprintf(out, ",\"why\":");
+		json_string(out, r->tunnel_why);
+		fputc('}', out);
+	}
 	fprintf(out, ",\"probe\":");
-	if (!df->probe.valid) {
+	if (!r->probe.valid || r->tunnel_state < 0) {
 		fprintf(out, "null");
 		return;
 	}
 	fprintf(out, "{\"up\":%s,\"rtt_ms\":%.3f,\"srtt_ms\":%.3f,"
-	    "\"loss\":%.4f}", df->probe.up ? "true" : "false",
-	    df->probe.rtt_ms, df->probe.srtt_ms, df->probe.loss);
+	    "\"loss\":%.4f,\"rejected\":%lu}",
+	    r->tunnel_state == TS_UP ? "true" : "false", r->probe.rtt_ms,
+	    r->probe.srtt_ms, r->probe.loss, r->probe.dropped);
 }
 
 static void
@@ -223,9 +272,10 @@ json_peer(FILE *out, const struct status_peer *peer)
 }
 
 static void
-json_tap(FILE *out, const struct tap_conf *tap, const struct datafile *df,
+json_tap(FILE *out, const struct tap_conf *tap, const struct tap_report *r,
     const struct status_peer *peer)
 {
+	const struct datafile *df = &r->df;
 	char when[40];
 	int c;
 
@@ -252,17 +302,17 @@ json_tap(FILE *out, const struct tap_conf *tap, const struct datafile *df,
 	json_switches(out, df->sw);
 	json_event(out, "last_fault", df->fault_time, df->fault);
 	json_event(out, "last_repair", df->repair_time, df->repair);
-	json_probe(out, df);
+	json_tunnel(out, r);
 	json_peer(out, peer);
 	fputc('}', out);
 }
 
 static void
-print_json(const struct config *conf, pid_t pid,
-    const struct status_peer *peers, FILE *out)
+print_json(const struct config *conf, pid_t pid, const struct tap_report *r,
+    size_t nr, const struct status_peer *peers, FILE *out)
 {
-	struct datafile df;
-	size_t i;
+	const struct tap_report *rep;
+	size_t i, n = 0;
 
 	fprintf(out, "{\"version\":1,\"machine\":\"%s\",\"config\":",
 	    machine_name(conf->machine));
@@ -274,12 +324,24 @@ print_json(const struct config *conf, pid_t pid,
 		fprintf(out, "null");
 	fprintf(out, ",\"taps\":[");
 	for (i = 0; i < conf->ntaps; i++) {
-		read_tap(conf, &conf->taps[i], &df);
-		if (i)
+		if ((rep = report_of(&conf->taps[i], r, nr)) == NULL)
+			continue;
+		if (n++)
 			fputc(',', out);
-		json_tap(out, &conf->taps[i], &df, peers ? &peers[i] : NULL);
+		json_tap(out, &conf->taps[i], rep, peers ? &peers[i] : NULL);
 	}
 	fprintf(out, "]}\n");
+}
+
+void
+status_print_reports(const struct config *conf, pid_t pid,
+    const struct tap_report *r, size_t n, int json,
+    const struct status_peer *peers, FILE *out)
+{
+	if (json)
+		print_json(conf, pid, r, n, peers, out);
+	else
+		print_table(conf, pid, r, n, peers, out);
 }
 
 int
@@ -287,10 +349,22 @@ status_print(const struct config *conf, int json,
     const struct status_peer *peers, FILE *out)
 {
 	pid_t pid = status_daemon_pid(conf);
+	struct tap_report *r = calloc(conf->ntaps + 1, sizeof(*r));
 
-	if (json)
-		print_json(conf, pid, peers, out);
-	else
-		print_table(conf, pid, peers, out);
+	if (r == NULL)
+		return 1;
+	status_reports_from_files(conf, r);
+	status_print_reports(conf, pid, r, conf->ntaps, json, peers, out);
+	free(r);
 	return pid ? 0 : 3;
+}
+
+void
+status_clean(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+
+	for (; *in != '\0' && i + 1 < len; in++)
+		out[i++] = (unsigned char)*in < 0x20 || *in == 0x7f ? '?' : *in;
+	out[i] = '\0';
 }

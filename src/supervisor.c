@@ -1,11 +1,11 @@
 /*
- * supervisor: pid file, workers, signals, reload, systemd notification.
+ * supervisor: pid file, signals, reload, timers, and the modules the
+ * daemon's parent process runs: its workers (workers.c), the control
+ * socket (control.c), the peer channels (peerhub.c) and the one
+ * subscription to link events, handed on to the workers of each interface.
  */
 #include <sys/file.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,37 +16,22 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "event.h"
+#include "links.h"
 #include "log.h"
 #include "metrics.h"
+#include "peerhub.h"
 #include "proctitle.h"
 #include "supervisor.h"
-#include "worker.h"
+#include "workers.h"
 
-#define RESPAWN_FIRST_MS	100
-#define RESPAWN_MAX_MS		60000
-#define CRASH_WINDOW_MS		10000	/* a worker that lived less crashed */
-#define STOP_TIMEOUT_MS		5000
-
-struct child {
-	const struct tap_conf	*tap;
-	pid_t			 pid;		/* 0 when not running */
-	int			 pidfd;
-	uint64_t		 started;	/* ms */
-	unsigned		 crashes;	/* short lives in a row */
-	struct ev_timer		 respawn;
-	int			 retired;	/* not to be respawned */
-};
-
-static struct config	 cur;
-static struct child	*children;
-static size_t		 nchildren;
-static int		 pidfile_fd = -1, signal_fd = -1;
-static int		 stopping, reload_pending, terminating;
-static struct ev_timer	 audit_timer, watchdog_timer, stop_timer, metrics_timer;
+static struct config	*cur;		/* on the heap: reloads swap it */
+static int		 pidfile_fd = -1;
+static int		 terminating;
+static struct ev_timer	 audit_timer, watchdog_timer, metrics_timer;
 static uint64_t		 watchdog_usec;
-
-static void	 spawn(struct child *);
+static struct links_watch *links;
 
 static int
 lock_pidfile(const char *path)
@@ -55,7 +40,7 @@ lock_pidfile(const char *path)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd == -1) {
 		fprintf(stderr, "vtundfix: %s: %s\n", path, strerror(errno));
 		return -1;
@@ -79,7 +64,7 @@ write_pidfile(int fd)
 
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
-		log_warn("%s", cur.pid_file);
+		log_warn("%s", cur->pid_file);
 }
 
 static int
@@ -106,215 +91,103 @@ daemonize(void)
 	return 0;
 }
 
-static uint64_t
-respawn_delay(unsigned crashes)
-{
-	uint64_t d = RESPAWN_FIRST_MS;
-
-	if (crashes == 0)
-		return 0;
-	while (--crashes > 0 && d < RESPAWN_MAX_MS)
-		d *= 2;
-	return d < RESPAWN_MAX_MS ? d : RESPAWN_MAX_MS;
-}
-
-static void
-respawn_due(void *arg)
-{
-	spawn(arg);
-}
-
-static void
-describe_exit(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "ended");
-}
-
-static int
-all_stopped(void)
-{
-	size_t i;
-
-	for (i = 0; i < nchildren; i++)
-		if (children[i].pid != 0)
-			return 0;
-	return 1;
-}
-
-/* A worker's pidfd became readable: it is gone. */
-static void
-child_exited(int fd, void *arg)
-{
-	struct child *c = arg;
-	char how[80];
-	uint64_t delay, lived = ev_now_ms() - c->started;
-	int status = 0;
-
-	ev_del_fd(fd);
-	close(fd);
-	c->pidfd = -1;
-	if (waitpid(c->pid, &status, 0) == -1)
-		status = 0;
-	describe_exit(status, how, sizeof(how));
-	c->pid = 0;
-	if (stopping || c->retired) {
-		if (stopping && all_stopped())
-			ev_stop();
-		return;
-	}
-	c->crashes = lived < CRASH_WINDOW_MS ? c->crashes + 1 : 0;
-	delay = respawn_delay(c->crashes);
-	log_warnx("worker %s %s after %.1f s; restarting it%s%.1f s",
-	    c->tap->tap, how, lived / 1000.0, delay ? " in " : "",
-	    delay / 1000.0);
-	ev_timer_set(&c->respawn, delay, respawn_due, c);
-}
-
-static void
-spawn(struct child *c)
-{
-	pid_t pid;
-
-	if (c->pid != 0 || stopping)
-		return;
-	if ((pid = fork()) == -1) {
-		log_warn("fork worker %s", c->tap->tap);
-		c->crashes++;
-		ev_timer_set(&c->respawn, respawn_delay(c->crashes),
-		    respawn_due, c);
-		return;
-	}
-	if (pid == 0) {
-		close(pidfile_fd);
-		close(signal_fd);
-		worker_main(&cur, c->tap);
-	}
-	c->pid = pid;
-	c->started = ev_now_ms();
-	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (c->pidfd == -1 || ev_add_fd(c->pidfd, child_exited, c) == -1)
-		log_warn("cannot watch worker %s (pid %d)", c->tap->tap,
-		    (int)pid);
-	log_debug("worker %s started, pid %d", c->tap->tap, (int)pid);
-}
-
-static void
-start_workers(void)
-{
-	size_t i;
-
-	children = calloc(cur.ntaps, sizeof(*children));
-	if (children == NULL && cur.ntaps > 0)
-		fatal("calloc");
-	nchildren = cur.ntaps;
-	for (i = 0; i < nchildren; i++) {
-		children[i].tap = &cur.taps[i];
-		children[i].pidfd = -1;
-		spawn(&children[i]);
-	}
-}
-
-/* Send SIG to every running worker. */
-static void
-signal_workers(int sig)
-{
-	size_t i;
-
-	for (i = 0; i < nchildren; i++)
-		if (children[i].pid != 0)
-			kill(children[i].pid, sig);
-}
-
-static void
-stop_timeout(void *arg)
-{
-	log_warnx("workers did not stop within %d s, killing them",
-	    STOP_TIMEOUT_MS / 1000);
-	signal_workers(SIGKILL);
-}
-
-/* Stop the workers and wait for them: the loop ends when all are gone. */
-static void
-stop_workers(void)
-{
-	size_t i;
-
-	stopping = 1;
-	for (i = 0; i < nchildren; i++)
-		ev_timer_cancel(&children[i].respawn);
-	if (all_stopped()) {
-		ev_stop();
-		return;
-	}
-	signal_workers(SIGTERM);
-	ev_timer_set(&stop_timer, STOP_TIMEOUT_MS, stop_timeout, NULL);
-}
-
 /*
  * SIGHUP: read the file again.  A broken file is reported and the running
- * configuration kept.  Otherwise every worker is restarted on the new one
- * (a restart takes milliseconds and the state is in the data files).
+ * configuration kept; an unchanged one (logrotate's SIGHUP) only reopens
+ * the logs.  Otherwise the new configuration is swapped in at once
+ * (workers.h): no nested loop, so reloads may come at any moment.
  */
 static void
 reload(void)
 {
-	struct config next;
+	struct config *next;
 	char err[1024];
 
 	log_reopen();
-	if (config_load(cur.path, &next, err, sizeof(err)) == -1) {
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
+		log_warn("reload");
+		return;
+	}
+	if (config_load(cur->path, next, err, sizeof(err)) == -1) {
 		log_warnx("%s; keeping the running configuration", err);
-		signal_workers(SIGHUP);
+		free(next);
+		workers_signal(SIGHUP);
 		return;
 	}
-	if (config_equal(&cur, &next)) {
-		/* logrotate's SIGHUP: nothing changed, keep the workers. */
-		config_free(&next);
-		signal_workers(SIGHUP);
+	if (config_equal(cur, next)) {
+		config_free(next);
+		free(next);
+		workers_signal(SIGHUP);
 		return;
 	}
-	log_info("reloading %s: %zu tap%s", next.path, next.ntaps,
-	    next.ntaps == 1 ? "" : "s");
-	stop_workers();
-	ev_run();		/* until every worker is gone */
-	if (terminating) {
-		config_free(&next);
-		return;
-	}
-	stopping = 0;
-	ev_timer_cancel(&stop_timer);
-	free(children);
-	children = NULL;
-	config_free(&cur);
+	sd_notify(0, "RELOADING=1");
+	log_info("reloading %s: %zu tap%s", next->path, next->ntaps,
+	    next->ntaps == 1 ? "" : "s");
+	workers_reload(next);
+	peerhub_reload(next);
+	control_reload(next);
+	config_free(cur);
+	free(cur);
 	cur = next;
-	start_workers();
+	proctitle_set("vtundfix: supervisor (%zu tap%s, %s)", cur->ntaps,
+	    cur->ntaps == 1 ? "" : "s", machine_name(cur->machine));
+	sd_notify(0, "READY=1");
+}
+
+static void
+all_gone(void)
+{
+	ev_stop();
+}
+
+static void
+on_signal(int signo)
+{
+	switch (signo) {
+	case SIGHUP:
+		if (!terminating)
+			reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (terminating)
+			break;
+		log_info("%s: stopping", strsignal(signo));
+		terminating = 1;
+		sd_notify(0, "STOPPING=1");
+		control_close();
+		workers_stop(all_gone);
+		break;
+	}
+}
+
+static void
+signal_received(int fd, void *arg)
+{
+	ev_signals(fd, on_signal);
+}
+
+static void
+link_event(const char *name, enum link_event ev, void *arg)
+{
+	workers_link_event(name);
+}
+
+static void
+link_readable(int fd, void *arg)
+{
+	if (links_watch_read(links) < 0) {
+		/* An overrun: events were lost; every worker looks. */
+		log_debug("link events: overrun");
+		workers_link_event("");
+	}
 }
 
 static void
 audit(void *arg)
 {
-	size_t i;
-
-	for (i = 0; i < nchildren; i++) {
-		struct child *c = &children[i];
-
-		if (c->pid != 0 && kill(c->pid, 0) == -1 && errno == ESRCH) {
-			log_warnx("audit: worker %s (pid %d) is gone",
-			    c->tap->tap, (int)c->pid);
-			c->pid = 0;
-			spawn(c);
-		} else if (c->pid == 0 && !c->respawn.armed) {
-			spawn(c);
-		}
-	}
-	ev_timer_set(&audit_timer, cur.delay_parentcheck * 1000ULL, audit,
+	workers_audit();
+	ev_timer_set(&audit_timer, cur->delay_parentcheck * 1000ULL, audit,
 	    NULL);
 }
 
@@ -327,79 +200,72 @@ watchdog_ping(void *arg)
 }
 
 static void
-signal_received(int fd, void *arg)
+metrics_done(struct tap_report *r, size_t n, void *arg)
 {
-	struct signalfd_siginfo si;
+	static int failed;
 
-	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGHUP:
-			reload_pending = 1;
-			ev_stop();	/* reload outside the callback */
-			break;
-		case SIGTERM:
-		case SIGINT:
-			log_info("%s: stopping", strsignal((int)si.ssi_signo));
-			terminating = 1;
-			sd_notify(0, "STOPPING=1");
-			if (!stopping)
-				stop_workers();
-			break;
-		}
+	if (metrics_write(cur, r, n, !terminating) == -1) {
+		if (!failed)
+			log_warn("%s", cur->metrics_file);
+		failed = 1;
+	} else {
+		failed = 0;
 	}
+}
+
+static void
+write_metrics(void *arg)
+{
+	workers_reports(NULL, NULL, metrics_done, NULL);
+	ev_timer_set(&metrics_timer, METRICS_INTERVAL_S * 1000ULL,
+	    write_metrics, NULL);
 }
 
 static int
 setup(struct config *conf, int foreground)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	int sfd;
 
-	cur = *conf;
+	if ((cur = calloc(1, sizeof(*cur))) == NULL)
+		return -1;
+	*cur = *conf;
 	memset(conf, 0, sizeof(*conf));
-	if (mkdir(cur.data_dir, 0750) == -1 && errno != EEXIST) {
-		fprintf(stderr, "vtundfix: %s: %s\n", cur.data_dir,
+	if (mkdir(cur->data_dir, 0750) == -1 && errno != EEXIST) {
+		fprintf(stderr, "vtundfix: %s: %s\n", cur->data_dir,
 		    strerror(errno));
 		return -1;
 	}
-	if ((pidfile_fd = lock_pidfile(cur.pid_file)) == -1)
+	if ((pidfile_fd = lock_pidfile(cur->pid_file)) == -1)
 		return -1;
-	if (log_open(cur.log_file, "vtundfix", foreground) == -1)
+	if (log_open(cur->log_file, "vtundfix", foreground) == -1)
 		return -1;
 	if (!foreground && daemonize() == -1) {
 		log_warn("daemonize");
 		return -1;
 	}
 	write_pidfile(pidfile_fd);
-	if (ev_init() == -1 || (signal_fd = ev_signalfd(sigs)) == -1 ||
-	    ev_add_fd(signal_fd, signal_received, NULL) == -1) {
+	if (ev_init() == -1 || (sfd = ev_signalfd(sigs)) == -1 ||
+	    ev_add_fd(sfd, signal_received, NULL) == -1) {
 		log_warn("event loop");
 		return -1;
 	}
-	return 0;
-}
-
-static void
-write_metrics(void *arg)
-{
-	static int failed;
-
-	if (metrics_write(&cur, 1) == -1) {
-		if (!failed)
-			log_warn("%s", cur.metrics_file);
-		failed = 1;
-	} else {
-		failed = 0;
+	if ((links = links_watch_open(link_event, NULL)) == NULL ||
+	    ev_add_fd(links_watch_fd(links), link_readable, NULL) == -1) {
+		log_warnx("cannot subscribe to link events");
+		return -1;
 	}
-	ev_timer_set(&metrics_timer, METRICS_INTERVAL_S * 1000ULL,
-	    write_metrics, NULL);
+	if (control_open(cur) == -1)
+		return -1;
+	return 0;
 }
 
 static void
 start_timers(void)
 {
-	if (cur.metrics_file[0])
+	if (cur->metrics_file[0])
 		write_metrics(NULL);
-	ev_timer_set(&audit_timer, cur.delay_parentcheck * 1000ULL, audit,
+	ev_timer_set(&audit_timer, cur->delay_parentcheck * 1000ULL, audit,
 	    NULL);
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
 		watchdog_ping(NULL);
@@ -410,32 +276,24 @@ supervisor_main(struct config *conf, int foreground)
 {
 	if (setup(conf, foreground) == -1)
 		return 1;
-	proctitle_set("vtundfix: supervisor (%zu tap%s, %s)", cur.ntaps,
-	    cur.ntaps == 1 ? "" : "s", machine_name(cur.machine));
-	log_info("started: %s, %s, %zu tap%s", cur.path,
-	    machine_name(cur.machine), cur.ntaps, cur.ntaps == 1 ? "" : "s");
-	start_workers();
+	proctitle_set("vtundfix: supervisor (%zu tap%s, %s)", cur->ntaps,
+	    cur->ntaps == 1 ? "" : "s", machine_name(cur->machine));
+	log_info("started: %s, %s, %zu tap%s", cur->path,
+	    machine_name(cur->machine), cur->ntaps, cur->ntaps == 1 ? "" : "s");
+	workers_set_peer(peerhub_ask);
+	peerhub_start(cur);
+	workers_start(cur);
 	start_timers();
 	sd_notify(0, "READY=1");
-	for (;;) {
-		ev_run();
-		if (terminating)
-			break;
-		if (reload_pending) {
-			reload_pending = 0;
-			sd_notify(0, "RELOADING=1");
-			reload();
-			sd_notify(0, "READY=1");
-		}
-		if (terminating)
-			break;
-	}
+	ev_run();
 	log_info("stopped");
-	if (cur.metrics_file[0] && metrics_write(&cur, 0) == -1)
-		log_warn("%s", cur.metrics_file);
-	unlink(cur.pid_file);
+	if (cur->metrics_file[0] && metrics_write(cur, NULL, 0, 0) == -1)
+		log_warn("%s", cur->metrics_file);
+	peerhub_stop();
+	links_watch_close(links);
+	unlink(cur->pid_file);
 	close(pidfile_fd);
-	free(children);
-	config_free(&cur);
+	config_free(cur);
+	free(cur);
 	return 0;
 }

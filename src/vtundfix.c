@@ -5,7 +5,8 @@
  *	vtundfix -t [-f FILE]			check the configuration
  *	vtundfix [-f FILE] on|off [TAP] [SCOPE] [SWITCH]
  *	vtundfix [-f FILE] status [--json]
- *	vtundfix [-f FILE] peer			serve the peer protocol
+ *	vtundfix [-f FILE] peer [--session LIST] [--control PATH]
+ *						relay the peer protocol
  *
  * This file only reads the command line and hands over to the module that
  * does the job.  Exit status: 0 success, 1 failure, 2 usage, 3 (status)
@@ -22,6 +23,8 @@
 #include "peer.h"
 #include "peer_client.h"
 #include "proctitle.h"
+#include "ctlclient.h"
+#include "relay.h"
 #include "status.h"
 #include "supervisor.h"
 #include "switches.h"
@@ -39,7 +42,8 @@ usage(FILE *out)
 	    "[local|remote|both]\n"
 	    "                [service|tap|vlan|bridge|br|listener|all]\n"
 	    "       vtundfix [-f FILE] status [--json] [--local]\n"
-	    "       vtundfix [-f FILE] peer\n"
+	    "       vtundfix [-f FILE] peer [--session NAME[,NAME...]] "
+	    "[--control PATH]\n"
 	    "\n"
 	    "  -f, --config FILE  configuration (default %s)\n"
 	    "  -n, --foreground   do not daemonize; log to stderr as well\n"
@@ -142,6 +146,44 @@ apply_remote(const struct config *conf, const struct switch_request *req)
 	return failed ? -1 : 0;
 }
 
+/*
+ * The local half: the running daemon's workers change their switches (a
+ * control request each); with no daemon, the data files are written.
+ */
+static int
+apply_local(const struct config *conf, const struct switch_request *req)
+{
+	struct ctl_conn *c;
+	char err[256], line[PEER_LINE_MAX], reply[512];
+	size_t i;
+	int sw, failed = 0;
+
+	if ((c = ctl_connect(conf->control_socket, 1, err, sizeof(err))) ==
+	    NULL)
+		return switches_apply_local(conf, req, stdout);
+	for (i = 0; i < conf->ntaps; i++) {
+		const struct tap_conf *t = &conf->taps[i];
+
+		if (req->tap != NULL && req->tap != t)
+			continue;
+		for (sw = 0; sw < SW_MAX; sw++) {
+			if (!req->sw[sw])
+				continue;
+			snprintf(line, sizeof(line), "set %s %s %s", t->session,
+			    switch_name(sw), req->on ? "on" : "off");
+			if (ctl_call(c, line, reply, sizeof(reply)) != 0) {
+				fprintf(stderr, "vtundfix: %s: %s: %s\n",
+				    t->tap, switch_name(sw), reply);
+				failed = 1;
+			}
+		}
+		printf("%s: switches turned %s (local)\n", t->tap,
+		    req->on ? "on" : "off");
+	}
+	ctl_close(c);
+	return failed ? -1 : 0;
+}
+
 static int
 cmd_switch(const struct config *conf, int on, int argc, char *argv[])
 {
@@ -155,8 +197,7 @@ cmd_switch(const struct config *conf, int on, int argc, char *argv[])
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((req.scope & SCOPE_LOCAL) &&
-	    switches_apply_local(conf, &req, stdout) == -1)
+	if ((req.scope & SCOPE_LOCAL) && apply_local(conf, &req) == -1)
 		rc = 1;
 	if ((req.scope & SCOPE_REMOTE) && apply_remote(conf, &req) == -1)
 		rc = 1;
@@ -191,6 +232,38 @@ ask_peers(const struct config *conf, struct status_peer *peers)
 	peer_close(conn);
 }
 
+/* The running daemon's status, through its control socket; -1 if none. */
+static int
+daemon_status(const struct config *conf, int json)
+{
+	struct ctl_conn *c;
+	char err[256], *line;
+	int rc;
+
+	if ((c = ctl_connect(conf->control_socket, 1, err, sizeof(err))) ==
+	    NULL)
+		return -1;
+	if ((line = malloc(PEER_REPLY_MAX)) == NULL) {
+		ctl_close(c);
+		return -1;
+	}
+	if (json) {
+		rc = ctl_call(c, "status json", line, PEER_REPLY_MAX);
+		if (rc == 0)
+			printf("%s\n", line + 3);
+	} else if ((rc = ctl_call(c, "status text", line, PEER_REPLY_MAX)) ==
+	    0) {
+		while ((rc = ctl_line(c, line, PEER_REPLY_MAX)) == 1)
+			printf("%s\n", line);
+		rc = rc == 0 ? 0 : 1;
+	}
+	if (rc != 0)
+		fprintf(stderr, "vtundfix: status: %s\n", line);
+	free(line);
+	ctl_close(c);
+	return rc == 0 ? 0 : 1;
+}
+
 static int
 cmd_status(const struct config *conf, int argc, char *argv[])
 {
@@ -208,6 +281,8 @@ cmd_status(const struct config *conf, int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
+	if ((rc = daemon_status(conf, json)) != -1)
+		return rc;
 	if (!local) {
 		if ((peers = calloc(conf->ntaps, sizeof(*peers))) == NULL) {
 			perror("vtundfix");
@@ -227,11 +302,54 @@ command(struct config *conf, int argc, char *argv[])
 		return cmd_switch(conf, argv[0][1] == 'n', argc - 1, argv + 1);
 	if (strcmp(argv[0], "status") == 0)
 		return cmd_status(conf, argc - 1, argv + 1);
-	if (strcmp(argv[0], "peer") == 0 && argc == 1)
-		return peer_serve(conf, 0, 1);
 	fprintf(stderr, "vtundfix: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+/*
+ * `vtundfix peer`: run by sshd as the peer account, so it reads no
+ * configuration it may not be allowed to read: the control socket is
+ * --control, else CONTROL_SOCKET of a configuration given with -f (if it
+ * can be read), else the default.  --session is for the daemon, which
+ * reads it from this process's command line (scope.h); here it is only
+ * checked for form so that a broken forced command says so.
+ */
+static int
+cmd_peer(const char *path, int path_given, int argc, char *argv[])
+{
+	const char *control = CONFIG_CONTROL_SOCKET, *sessions = NULL;
+	struct config conf;
+	char err[1024];
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--session") == 0 && i + 1 < argc)
+			sessions = argv[++i];
+		else if (strncmp(argv[i], "--session=", 10) == 0)
+			sessions = argv[i] + 10;
+		else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc)
+			control = argv[++i];
+		else {
+			fprintf(stderr, "vtundfix: peer: unexpected \"%s\"\n",
+			    argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (sessions != NULL && (sessions[0] == '\0' ||
+	    strspn(sessions, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+	    "WXYZ0123456789._-,") != strlen(sessions))) {
+		fprintf(stderr, "vtundfix: peer: bad --session \"%s\"\n",
+		    sessions);
+		return EXIT_USAGE;
+	}
+	if (path_given && control == (const char *)CONFIG_CONTROL_SOCKET &&
+	    config_load(path, &conf, err, sizeof(err)) == 0) {
+		rc = relay_serve(conf.control_socket, 0, 1);
+		config_free(&conf);
+		return rc;
+	}
+	return relay_serve(control, 0, 1);
 }
 
 int
@@ -248,7 +366,7 @@ main(int argc, char *argv[])
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	struct config conf;
-	int ch, foreground = 0, test = 0, rc;
+	int ch, foreground = 0, test = 0, path_given = 0, rc;
 
 	proctitle_init(argc, argv);
 	/* A peer or mailer that went away is an error to report, not death. */
@@ -256,7 +374,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "+f:ntvhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
-		case 'f': path = optarg; break;
+		case 'f': path = optarg; path_given = 1; break;
 		case 'n': foreground = 1; break;
 		case 't': test = 1; break;
 		case 'v': log_verbose = 1; break;
@@ -272,6 +390,8 @@ main(int argc, char *argv[])
 		    test ? 't' : 'n');
 		return EXIT_USAGE;
 	}
+	if (argc > 0 && strcmp(argv[0], "peer") == 0)
+		return cmd_peer(path, path_given, argc, argv);
 	if (load(path, &conf) == -1)
 		return 1;
 	if (test)

@@ -1,50 +1,60 @@
 /*
  * worker: the event loop of one tap.
  *
- * Wakes up for: rtnetlink link events on its interfaces, the exit of the
- * vtund process it watches (pidfd), changes of its data file (inotify: the
- * switches), its supervisor's exit (pidfd), signals, and two timers — the
- * periodic round and the settle re-check after a repair.
+ * Wakes up for: messages from the supervisor (link events for its
+ * interfaces, control requests, the peer's replies and switches, report
+ * requests), the exit of the vtund process it watches (pidfd), its
+ * supervisor's exit (pidfd), signals, its probe socket and the tunnel's
+ * state machine (datapath.c), and two timers — the periodic round and the
+ * settle re-check after a repair.  It writes its data file only when a
+ * switch, a fault or a repair changed it.
  */
-#include <sys/inotify.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checks.h"
+#include "clock.h"
+#include "datapath.h"
 #include "event.h"
 #include "links.h"
-#include "liveness.h"
 #include "log.h"
+#include "msg.h"
 #include "notify.h"
 #include "peer.h"
-#include "peer_client.h"
+#include "processes.h"
 #include "proctitle.h"
+#include "requests.h"
+#include "status.h"
 #include "worker.h"
 
-static struct tapcheck	 tc;
-static struct links_watch *watch;
-static struct ev_timer	 round_timer;
-static int		 vtund_fd = -1;		/* pidfd of tc.watched_pid */
-static pid_t		 vtund_pid;
-static int		 inotify_fd = -1;	/* on the data file: switches */
-static struct peer_chan	*peer;
-static struct ev_timer	 peer_timer;
+#define PEER_WAIT_MS	6000	/* the supervisor times out at 5 s */
+#define ASKS_MAX	8
 
-#define PEER_POLL_MS	5000	/* how often a client asks the server's switches */
-#define SESSION_POLL_MS	10	/* how often to ask for the session's lock */
-static struct ev_timer	 lock_timer;
+static struct tapcheck	 tc;
+static int		 sup = -1;		/* socketpair to the supervisor */
+static struct ev_timer	 round_timer;
+static int		 vtund_fd = -1;		/* pidfd of the watched vtund */
+static pid_t		 vtund_pid;
+static uint64_t		 event_ms;		/* first event not handled */
+static uint64_t		 next_full_ms;		/* periodic round due */
+static uint32_t		 next_id = 1;
+static int		 peer_sw[SW_MAX];	/* the server's, as last heard */
+static int		 peer_sw_known;
+static struct {
+	uint32_t	 id;			/* 0: free */
+	dp_reply_cb	 cb;
+	void		*arg;
+	struct ev_timer	 timeout;
+} asks[ASKS_MAX];
 
 static void	 run_round(void *);
-
-static uint64_t		 event_ms;		/* first event not handled */
 
 static void
 round_soon(void)
@@ -54,16 +64,12 @@ round_soon(void)
 	ev_timer_sooner(&round_timer, 0, run_round, NULL);
 }
 
-/* Copy everything but the switches, which belong to `vtundfix on|off`. */
-static int
-merge_history(struct datafile *df, void *arg)
+/* Look at every process, not only the known client, next round. */
+static void
+rescan_soon(void)
 {
-	int sw[SW_MAX];
-
-	memcpy(sw, df->sw, sizeof(sw));
-	*df = tc.df;
-	memcpy(df->sw, sw, sizeof(sw));
-	return 1;
+	tc.full_scan = 1;
+	round_soon();
 }
 
 static void
@@ -72,19 +78,75 @@ save_datafile(void)
 	if (!tc.df_dirty)
 		return;
 	tc.df_dirty = 0;
-	if (datafile_update(tc.datafile, merge_history, NULL) == -1)
+	if (datafile_write(tc.datafile, &tc.df) == -1)
 		log_warn("%s", tc.datafile);
+}
+
+/* --- the peer, through the supervisor --- */
+
+static void
+ask_expired(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	dp_reply_cb cb = asks[i].cb;
+
+	asks[i].id = 0;
+	cb(NULL, asks[i].arg);
+}
+
+static int
+ask_peer(const char *verb, dp_reply_cb cb, void *arg)
+{
+	char req[PEER_LINE_MAX];
+	int i;
+
+	for (i = 0; i < ASKS_MAX && asks[i].id != 0; i++)
+		;
+	if (i == ASKS_MAX)
+		return -1;
+	snprintf(req, sizeof(req), "%s %s", verb, tc.tap->session);
+	if (msg_send_str(sup, MSG_PEER_REQ, next_id, req) == -1)
+		return -1;
+	asks[i].id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	asks[i].cb = cb;
+	asks[i].arg = arg;
+	ev_timer_set(&asks[i].timeout, PEER_WAIT_MS, ask_expired,
+	    (void *)(intptr_t)i);
+	return 0;
+}
+
+static void
+peer_replied(uint32_t id, const char *reply)
+{
+	int i;
+
+	for (i = 0; i < ASKS_MAX; i++) {
+		if (asks[i].id != id)
+			continue;
+		asks[i].id = 0;
+		ev_timer_cancel(&asks[i].timeout);
+		asks[i].cb(reply[0] ? reply : NULL, asks[i].arg);
+		return;
+	}
 }
 
 /* The server's switches: a client does not check what the server switched
  * off (seed). */
 static void
-peer_switches(const char *reply, void *arg)
+peer_switches(const char *text)
 {
+	char line[PEER_LINE_MAX + 8];
 	int sw[SW_MAX], off;
 
-	if (reply == NULL || peer_parse_switches(reply, sw) == -1)
-		return;			/* keep what we knew */
+	if (snprintf(line, sizeof(line), "ok %s %.*s", tc.tap->session,
+	    PEER_LINE_MAX - 1, text) >= (int)sizeof(line))
+		return;
+	if (peer_parse_switches(line, sw) == -1)
+		return;
+	memcpy(peer_sw, sw, sizeof(peer_sw));
+	peer_sw_known = 1;
 	off = !sw[SW_SERVICE];
 	if (off == tc.peer_service_off)
 		return;
@@ -94,125 +156,58 @@ peer_switches(const char *reply, void *arg)
 	round_soon();
 }
 
-/* Send the peer "VERB SESSION"; CB gets the reply.  0, or -1. */
-static int
-ask_peer(const char *verb, peer_reply_cb cb)
-{
-	char req[PEER_LINE_MAX];
+/* --- control requests, already scoped by the supervisor --- */
 
-	snprintf(req, sizeof(req), "%s %s", verb, tc.tap->session);
-	return peerchan_request(peer, req, cb, NULL);
+static void
+ctl_done(uint32_t id, const char *reply)
+{
+	if (msg_send_str(sup, MSG_CTL_REPLY, id, reply) == -1)
+		log_warn("control reply");
 }
 
 static void
-poll_peer(void *arg)
+ctl_request(uint32_t id, const char *line)
 {
-	(void)ask_peer("switches", peer_switches);
-	ev_timer_set(&peer_timer, PEER_POLL_MS, poll_peer, NULL);
-}
+	struct peer_request req;
+	char reply[PEER_LINE_MAX * 2], err[128];
+	int changed;
 
-static void	 ask_lock(void *);
-
-static void
-lock_answer(const char *reply, void *arg)
-{
-	int held;
-
-	if (reply != NULL && peer_parse_lock(reply, &held) == 0 && held &&
-	    ev_now_ms() < tc.session_wait_until) {
-		ev_timer_set(&lock_timer, SESSION_POLL_MS, ask_lock, NULL);
+	if (peer_parse_request(line, &req, err, sizeof(err)) == -1) {
+		snprintf(reply, sizeof(reply), "err %s", err);
+		ctl_done(id, reply);
 		return;
 	}
-	tc.session_wait_until = 0;	/* ended, or no way to tell: go */
-	round_soon();
-}
-
-static void
-ask_lock(void *arg)
-{
-	if (!peerchan_up(peer) || ask_peer("lock", lock_answer) == -1)
-		lock_answer(NULL, NULL);
-}
-
-static void
-end_answer(const char *reply, void *arg)
-{
-	int ended, held;
-
-	tc.session_end_answered = 1;
-	tc.server_session_ended = reply != NULL &&
-	    peer_parse_end(reply, &ended, &held) == 0 && ended > 0 && !held;
-	round_soon();
-}
-
-/* Ask the server to end its session before the client reconnects. */
-static void
-ask_end(void)
-{
-	if (!peerchan_up(peer) || ask_peer("end", end_answer) == -1)
-		end_answer(NULL, NULL);
-}
-
-static void
-vtund_exited(int fd, void *arg)
-{
-	log_debug("vtund process %d exited", (int)vtund_pid);
-	ev_del_fd(fd);
-	close(fd);
-	vtund_fd = -1;
-	vtund_pid = 0;
-	round_soon();
-}
-
-/* Watch the vtund process the last round found. */
-static void
-watch_vtund(void)
-{
-	if (tc.watched_pid == vtund_pid)
-		return;
-	if (vtund_fd != -1) {
-		ev_del_fd(vtund_fd);
-		close(vtund_fd);
-		vtund_fd = -1;
-	}
-	vtund_pid = tc.watched_pid;
-	if (vtund_pid <= 0)
-		return;
-	vtund_fd = (int)syscall(SYS_pidfd_open, vtund_pid, 0);
-	if (vtund_fd == -1 || ev_add_fd(vtund_fd, vtund_exited, NULL) == -1) {
-		/* Gone already: look again at once. */
-		if (vtund_fd != -1)
-			close(vtund_fd);
-		vtund_fd = -1;
-		vtund_pid = 0;
+	if (requests_answer(&tc, &req, reply, sizeof(reply), &changed,
+	    ctl_done, id) == 1)
+		ctl_done(id, reply);
+	if (changed) {
+		log_info("switch %s turned %s (%s)", switch_name(req.sw),
+		    req.on ? "on" : "off", "control request");
+		save_datafile();
 		round_soon();
+	} else {
+		save_datafile();	/* reset */
 	}
 }
 
 static void
-run_round(void *arg)
+send_report(uint32_t id)
 {
-	uint64_t again;
+	struct tap_report r;
 
-	tc.repaired = 0;
-	tc.trigger_ms = event_ms;
-	event_ms = 0;
-	again = checks_round(&tc);
-	if (tc.repaired)
-		notify_restart(tc.df.repair);
-	save_datafile();
-	watch_vtund();
-	if (again == 0)
-		again = tc.conf->delay_betweencheck * 1000ULL;
-	ev_timer_set(&round_timer, again, run_round, NULL);
-	if (tc.ask_session_lock) {	/* check 1 waits for the answer */
-		tc.ask_session_lock = 0;
-		ask_lock(NULL);
-	}
-	if (tc.ask_session_end) {	/* check 5 waits for the answer */
-		tc.ask_session_end = 0;
-		ask_end();
-	}
+	memset(&r, 0, sizeof(r));
+	snprintf(r.tap, sizeof(r.tap), "%s", tc.tap->tap);
+	r.pid = getpid();
+	r.df = tc.df;
+	r.tunnel_state = tc.tunnel.state;
+	r.tunnel_since = time(NULL) -
+	    (time_t)((clock_ms() - tc.tunnel.since_ms) / 1000);
+	snprintf(r.tunnel_why, sizeof(r.tunnel_why), "%s", tc.tunnel.why);
+	datapath_report(&r.probe);
+	r.peer_known = peer_sw_known;
+	memcpy(r.peer_sw, peer_sw, sizeof(r.peer_sw));
+	if (msg_send(sup, MSG_REPORT, id, &r, sizeof(r)) == -1)
+		log_warn("report");
 }
 
 static int
@@ -226,109 +221,122 @@ interesting(const char *name)
 }
 
 static void
-link_event(const char *name, enum link_event ev, void *arg)
+link_event(const char *name)
 {
 	if (!interesting(name))
 		return;
-	if (name[0] == '\0' || strcmp(name, tc.tap->tap) == 0)
-		liveness_tap_changed();
-	log_debug("link %s %s", name[0] ? name : "(all)",
-	    ev == LINK_REMOVED ? "removed" : "changed");
+	if (name[0] == '\0' || strcmp(name, tc.tap->tap) == 0) {
+		datapath_tap_changed();
+		tc.full_scan = 1;	/* clients fighting flap the tap */
+	}
 	round_soon();
 }
 
 static void
-link_readable(int fd, void *arg)
+supervisor_message(int fd, void *arg)
 {
-	if (links_watch_read(watch) < 0)
-		log_warnx("link events: read failed");
-}
+	static char buf[MSG_PAYLOAD_MAX + 1];
+	struct msg_hdr h;
+	int r;
 
-static void
-reload_switches(void)
-{
-	struct datafile df;
-	char err[512];
-	int i, r, changed = 0;
-
-	if ((r = datafile_read(tc.datafile, &df, err, sizeof(err))) != 0)
-		log_warnx("%s", err);
-	if (r == -1)
-		return;		/* keep the switches we have */
-	for (i = 0; i < SW_MAX; i++) {
-		if (df.sw[i] == tc.df.sw[i])
-			continue;
-		log_info("switch %s turned %s", switch_name(i),
-		    df.sw[i] ? "on" : "off");
-		tc.df.sw[i] = df.sw[i];
-		changed = 1;
-	}
-	if (changed)
-		round_soon();
-}
-
-/*
- * The data file is watched itself, not its directory: every worker saves
- * its own file into DATA_DIR, and a watch on the directory would wake every
- * worker for every save (n² wake-ups, most of the idle cost at 100 taps).
- * A save replaces the file (rename), which ends the watch on the old one,
- * so the watch is set again after each event.  While the file is missing
- * the directory is watched until it is back.
- */
-static void
-watch_datafile(void)
-{
-	static int dir_wd = -1, warned;
-
-	for (;;) {
-		if (inotify_add_watch(inotify_fd, tc.datafile, IN_CLOSE_WRITE |
-		    IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF) != -1) {
-			if (dir_wd != -1)
-				inotify_rm_watch(inotify_fd, dir_wd);
-			dir_wd = -1;
-			return;
+	while ((r = msg_recv(fd, &h, buf, sizeof(buf))) == 1) {
+		switch (h.type) {
+		case MSG_PEER_REPLY: peer_replied(h.id, buf); break;
+		case MSG_LINK: link_event(buf); break;
+		case MSG_CTL_REQ: ctl_request(h.id, buf); break;
+		case MSG_REPORT_REQ: send_report(h.id); break;
+		case MSG_PEER_SWITCHES: peer_switches(buf); break;
+		case MSG_PROCS: rescan_soon(); break;
+		default: break;
 		}
-		if (errno != ENOENT || dir_wd != -1)
-			break;
-		dir_wd = inotify_add_watch(inotify_fd, tc.conf->data_dir,
-		    IN_MOVED_TO | IN_CLOSE_WRITE);
-		if (dir_wd == -1)
-			break;
-		/* and look again: the file may have come meanwhile */
 	}
-	if (dir_wd == -1 && !warned) {
-		log_warn("%s: cannot watch for switch changes", tc.datafile);
-		warned = 1;
+	if (r == 0 || (r == -1 && errno != EAGAIN && errno != EBADMSG)) {
+		log_info("supervisor gone, exiting");
+		ev_stop();
+	}
+}
+
+/* --- vtund, the round --- */
+
+static void
+vtund_exited(int fd, void *arg)
+{
+	log_debug("vtund process %d exited", (int)vtund_pid);
+	ev_del_fd(fd);
+	close(fd);
+	vtund_fd = -1;
+	vtund_pid = 0;
+	rescan_soon();
+}
+
+/* Watch the vtund process the last round found (client or listener). */
+static void
+watch_vtund(void)
+{
+	pid_t want = tc.conf->machine == ROLE_CLIENT ? tc.client.pid :
+	    tc.listener_pid;
+
+	if (want == vtund_pid)
+		return;
+	if (vtund_fd != -1) {
+		ev_del_fd(vtund_fd);
+		close(vtund_fd);
+		vtund_fd = -1;
+	}
+	vtund_pid = want;
+	if (vtund_pid <= 0)
+		return;
+	vtund_fd = procs_watch(vtund_pid);
+	if (vtund_fd == -1 || ev_add_fd(vtund_fd, vtund_exited, NULL) == -1) {
+		if (vtund_fd != -1)
+			close(vtund_fd);
+		vtund_fd = -1;
+		vtund_pid = 0;
+		rescan_soon();		/* gone already: look again */
 	}
 }
 
 static void
-datafile_changed(int fd, void *arg)
+run_round(void *arg)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	uint64_t again, now = ev_now_ms();
 
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;			/* any event: look again */
-	watch_datafile();
-	reload_switches();
+	if (now >= next_full_ms) {
+		tc.full_scan = 1;	/* the periodic round looks at all */
+		next_full_ms = now + tc.conf->delay_betweencheck * 1000ULL;
+	}
+	tc.repaired = 0;
+	tc.trigger_ms = event_ms;
+	event_ms = 0;
+	again = checks_round(&tc);
+	tc.full_scan = 0;
+	if (tc.repaired)
+		notify_restart(tc.df.repair);
+	save_datafile();
+	watch_vtund();
+	if (again == 0 || now + again > next_full_ms)
+		again = next_full_ms > now ? next_full_ms - now : 0;
+	ev_timer_set(&round_timer, again, run_round, NULL);
+}
+
+static void
+on_signal(int signo)
+{
+	switch (signo) {
+	case SIGHUP:
+		log_reopen();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		ev_stop();
+		break;
+	}
 }
 
 static void
 signal_received(int fd, void *arg)
 {
-	struct signalfd_siginfo si;
-
-	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGHUP:
-			log_reopen();
-			break;
-		case SIGTERM:
-		case SIGINT:
-			ev_stop();
-			break;
-		}
-	}
+	ev_signals(fd, on_signal);
 }
 
 static void
@@ -336,18 +344,6 @@ supervisor_gone(int fd, void *arg)
 {
 	log_info("supervisor gone, exiting");
 	ev_stop();
-}
-
-static void
-open_datafile_watch(void)
-{
-	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (inotify_fd == -1 ||
-	    ev_add_fd(inotify_fd, datafile_changed, NULL) == -1) {
-		log_warn("%s: cannot watch for switch changes", tc.datafile);
-		return;
-	}
-	watch_datafile();
 }
 
 /* Exit with the supervisor: at once through a pidfd, PDEATHSIG as well. */
@@ -359,7 +355,7 @@ follow_supervisor(pid_t supervisor)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != supervisor)
 		exit(0);
-	fd = (int)syscall(SYS_pidfd_open, supervisor, 0);
+	fd = procs_watch(supervisor);
 	if (fd == -1 || ev_add_fd(fd, supervisor_gone, NULL) == -1)
 		log_warn("cannot watch the supervisor");
 }
@@ -378,11 +374,40 @@ load_datafile(void)
 	}
 }
 
+/*
+ * What vtund.conf says of the session: its port, protocol and key.
+ * XXX interim: the port only, by a plain scan, until vtundconf.c reads
+ * port, proto and passwd.
+ */
+static void
+session_of(struct dp_session *s)
+{
+	char word[64];
+	FILE *fp;
+	int want = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->port = 5000;
+	if ((fp = fopen(tc.conf->vtund_conf, "re")) == NULL) {
+		log_warn("%s; assuming vtund's defaults", tc.conf->vtund_conf);
+		return;
+	}
+	while (fscanf(fp, "%63[^ \t\n;{}]%*[ \t\n;{}]", word) == 1) {
+		if (want && atoi(word) > 0) {
+			s->port = (uint16_t)atoi(word);
+			break;
+		}
+		want = strcmp(word, "port") == 0;
+	}
+	fclose(fp);
+}
+
 void
-worker_main(const struct config *conf, const struct tap_conf *tap)
+worker_main(const struct config *conf, const struct tap_conf *tap, int fd)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 	pid_t supervisor = getppid();
+	struct dp_session sess;
 	int sfd;
 
 	proctitle_set("vtundfix: worker %s (%s)", tap->tap, tap->session);
@@ -390,31 +415,28 @@ worker_main(const struct config *conf, const struct tap_conf *tap)
 	memset(&tc, 0, sizeof(tc));
 	tc.conf = conf;
 	tc.tap = tap;
+	sup = fd;
 	if (ev_init() == -1)
 		fatal("epoll");
 	if ((sfd = ev_signalfd(sigs)) == -1 ||
 	    ev_add_fd(sfd, signal_received, NULL) == -1)
 		fatal("signalfd");
 	follow_supervisor(supervisor);
+	if (ev_add_fd(sup, supervisor_message, NULL) == -1)
+		fatal("supervisor socket");
 	if ((tc.links = links_open()) == NULL)
 		fatalx("cannot open a netlink socket");
-	if ((watch = links_watch_open(link_event, NULL)) == NULL ||
-	    ev_add_fd(links_watch_fd(watch), link_readable, NULL) == -1)
-		fatalx("cannot subscribe to link events");
+	(void)procs_init(conf->vtund);
 	load_datafile();
-	open_datafile_watch();
 	notify_init(conf, tap);
-	if ((peer = peerchan_new(conf, peer_host(conf, tap))) == NULL)
-		fatal("peer channel");
-	liveness_start(&tc, peer, round_soon, save_datafile);
-	if (conf->machine == ROLE_CLIENT)
-		poll_peer(NULL);
+	session_of(&sess);
+	datapath_start(&tc, &sess, ask_peer, round_soon);
 	log_info("checking %s: session %s, bridge %s, uplink %s", tap->tap,
 	    tap->session, tap->bridge, tap->uplink);
 	run_round(NULL);
 	ev_run();
-	liveness_stop();
-	peerchan_free(peer);
+	datapath_stop();
+	requests_stop();
 	save_datafile();
 	log_info("worker stopped");
 	exit(0);

@@ -50,6 +50,10 @@ labfix_write_conf() {
 		[VTUND_CONF]=$vtconf
 		[PEER_COMMAND]="/usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
 		[MAIL_COMMAND]=$LAB_DIR/mail-$side
+		[CONTROL_SOCKET]=$dir/control
+		# The lab reaches the peer with ip netns exec, as root: tests of
+		# the real set-up (an unprivileged USER over ssh) say so.
+		[USER]=root
 	)
 	{
 		echo "# vtundfix lab configuration ($side), written by lab-vtundfix.sh"

@@ -1,0 +1,441 @@
+/*
+ * datapath: the worker's side of tunnel.c.  One per worker process, so the
+ * state is static.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "datapath.h"
+#include "event.h"
+#include "exec.h"
+#include "links.h"
+#include "log.h"
+#include "notify.h"
+#include "peer.h"
+#include "probe.h"
+#include "processes.h"
+#include "reach.h"
+#include "tcpinfo.h"
+#include "tunnel.h"
+
+#define LOCK_POLL_MS	10
+
+static struct tapcheck	*tc;
+static struct dp_session sess;
+static dp_ask_fn	 ask;
+static void		(*wake_round)(void);
+static struct probe	 pr;
+static int		 probing;	/* sending probes (not paused) */
+static struct ev_timer	 probe_timer, fsm_timer, lock_timer;
+static uint64_t		 lock_until;
+static struct tcpinfo	*ti;
+static struct tcp_addrs	 peer_addrs;
+static int		 have_addrs;
+static struct tcp_key	 key;
+static int		 have_key;
+static struct reach	*rc;
+static uint64_t		 probes_rx, probes_tx;
+
+static void	 feed(enum tunnel_input in);
+
+/* --- evidence --- */
+
+static int
+op_tap_rx(void *ctx, uint64_t *rx)
+{
+	struct link_info li;
+
+	if (links_get(tc->links, tc->tap->tap, &li) != 0)
+		return -1;
+	*rx = li.rx_packets - probes_rx;	/* frames from vtund, not ours */
+	return 0;
+}
+
+/* The session's vtund process: its sockets tell several matches apart. */
+static pid_t
+session_pid(void)
+{
+	pid_t pid = 0;
+
+	if (tc->conf->machine == ROLE_CLIENT)
+		return tc->client.pid;
+	return procs_session_locked(tc->tap->session, &pid) == 1 ? pid : 0;
+}
+
+static int
+find_socket(struct tunnel_tcp *s)
+{
+	struct tcp_match m;
+	uint64_t inodes[32];
+	pid_t pid = session_pid();
+	int n = 0, rc_;
+
+	memset(&m, 0, sizeof(m));
+	m.remote = &peer_addrs;
+	if (tc->conf->machine == ROLE_CLIENT)
+		m.remote_port = sess.port;
+	else
+		m.local_port = sess.port;
+	rc_ = tcpinfo_find(ti, &m, &key, s);
+	if (rc_ == 0 && pid > 0 &&
+	    (n = procs_socket_inodes(pid, inodes, 32)) > 0) {
+		/* Several connections to that peer: the session's own. */
+		m.inodes = inodes;
+		m.ninodes = (size_t)n;
+		rc_ = tcpinfo_find(ti, &m, &key, s);
+	}
+	have_key = rc_ == 1;
+	return rc_;
+}
+
+static int
+op_tcp(void *ctx, struct tunnel_tcp *s)
+{
+	int r;
+
+	if (sess.udp || ti == NULL || !have_addrs)
+		return 0;
+	if (have_key && (r = tcpinfo_get(ti, &key, s)) != 0)
+		return r;
+	return find_socket(s);		/* first time, or a new socket */
+}
+
+/* --- questions to the peer --- */
+
+static void
+probe_answer(const char *reply, void *arg)
+{
+	struct peer_probe pp;
+
+	if (reply == NULL || peer_parse_probe(reply, &pp) == -1)
+		feed(TI_PEER_UNKNOWN);
+	else
+		feed(pp.running && pp.probing ? TI_PEER_PROBING :
+		    TI_PEER_SILENT);
+}
+
+static void
+op_ask_probe(void *ctx)
+{
+	if (ask("probe", probe_answer, NULL) == -1)
+		feed(TI_PEER_UNKNOWN);
+}
+
+static void	 ask_lock_now(void *);
+
+static void
+lock_answer(const char *reply, void *arg)
+{
+	int held;
+
+	if (reply != NULL && peer_parse_lock(reply, &held) == 0 && held &&
+	    clock_ms() < lock_until) {
+		ev_timer_set(&lock_timer, LOCK_POLL_MS, ask_lock_now, NULL);
+		return;
+	}
+	feed(TI_LOCK_FREE);		/* released, or no way to tell: go */
+}
+
+static void
+ask_lock_now(void *arg)
+{
+	if (ask("lock", lock_answer, NULL) == -1)
+		lock_answer(NULL, NULL);
+}
+
+static void
+op_ask_lock(void *ctx)
+{
+	lock_until = clock_ms() + TUNNEL_LOCK_WAIT_MS;
+	ask_lock_now(NULL);
+}
+
+static void
+end_answer(const char *reply, void *arg)
+{
+	feed(TI_END_DONE);
+}
+
+static int
+op_end_session(void *ctx)
+{
+	return ask("end", end_answer, NULL);
+}
+
+/* --- the underlay --- */
+
+static void
+reach_done(int answered, void *arg)
+{
+	feed(answered ? TI_REACH_OK : TI_REACH_FAIL);
+}
+
+static void
+op_reach(void *ctx)
+{
+	if (rc == NULL) {
+		feed(TI_REACH_OK);	/* cannot tell: assume it answers */
+		return;
+	}
+	reach_try(rc);
+}
+
+/* --- actions --- */
+
+static pid_t
+op_start_client(void *ctx)
+{
+	const struct config *c = tc->conf;
+	char *argv[] = { (char *)c->vtund, "-f", (char *)c->vtund_conf,
+	    (char *)tc->tap->session, (char *)c->server, NULL };
+	char fault[128], action[PATH_MAX + SESSION_MAX + HOST_MAX + 64];
+	pid_t pid;
+
+	snprintf(fault, sizeof(fault), "no vtund client for session %s",
+	    tc->tap->session);
+	pid = exec_spawn(argv);
+	if (pid == -1)
+		snprintf(action, sizeof(action), "starting %s: %s", c->vtund,
+		    strerror(errno));
+	else
+		snprintf(action, sizeof(action), "started %s %s %s", c->vtund,
+		    tc->tap->session, c->server);
+	repair_done(tc, CHK_CLIENT, fault, action, pid != -1,
+	    TUNNEL_START_SETTLE_MS);
+	return pid;
+}
+
+static int
+op_signal_client(void *ctx, pid_t pid, int sig)
+{
+	if (tc->client.pid != pid) {
+		errno = ESRCH;
+		return -1;
+	}
+	/* SIGKILL: vtund loses a SIGTERM that arrives while it connects or
+	 * authenticates; SIGHUP: an established client reconnects. */
+	return procs_signal(&tc->client, sig);
+}
+
+static void
+send_probe(void *arg)
+{
+	if (probing && pr.fd == -1)
+		datapath_tap_changed();
+	if (probing && pr.fd != -1) {
+		if (probe_send(&pr) == 0)
+			probes_tx++;
+		else if (errno != EAGAIN && errno != ENOBUFS)
+			datapath_tap_changed();
+	}
+	ev_timer_set(&probe_timer, tc->conf->probe_interval_ms, send_probe,
+	    NULL);
+}
+
+static void
+op_probes(void *ctx, int on)
+{
+	if (tc->conf->liveness != LIVENESS_PROBE || probing == on)
+		return;
+	probing = on;
+	log_debug("probes %s", on ? "resumed" : "paused: nothing is sent into "
+	    "a broken session");
+}
+
+static void
+op_new_session(void *ctx)
+{
+	have_key = 0;
+	datapath_tap_changed();
+	pr.have_peer = 0;		/* a new session: a new peer state */
+}
+
+static void
+fsm_due(void *arg)
+{
+	feed(TI_TIMER);
+}
+
+static void
+op_arm(void *ctx, uint64_t at)
+{
+	uint64_t now = clock_ms();
+
+	if (at == 0)
+		ev_timer_cancel(&fsm_timer);
+	else
+		ev_timer_set(&fsm_timer, at > now ? at - now : 0, fsm_due,
+		    NULL);
+}
+
+static void
+op_wake(void *ctx)
+{
+	wake_round();
+}
+
+static void
+op_record(void *ctx, int repair, const char *what, int ok)
+{
+	char fault[sizeof(tc->tunnel.why) + IFNAMSIZ + 40];
+
+	snprintf(fault, sizeof(fault), "no data flows through %s (%s)",
+	    tc->tap->tap, tc->tunnel.why);
+	if (!repair) {
+		check_fault(tc, CHK_TUNNEL, fault);
+		return;
+	}
+	/* The tunnel's own back-off rules (tunnel.c); this only records. */
+	repair_record(tc, CHK_TUNNEL, fault, what, ok);
+	tc->repaired = 1;		/* mail: a tap-related restart */
+}
+
+static void
+op_mail(void *ctx, const char *what)
+{
+	char line[300];
+
+	snprintf(line, sizeof(line), "tunnel %s (session %s): %s",
+	    tc->tap->tap, tc->tap->session, what);
+	notify_restart(line);
+}
+
+static const struct tunnel_ops ops = {
+	op_tap_rx, op_tcp, op_ask_probe, op_reach, op_ask_lock,
+	op_end_session, op_start_client, op_signal_client, op_probes,
+	op_new_session, op_arm, op_wake, op_record, op_mail,
+};
+
+static void
+feed(enum tunnel_input in)
+{
+	(void)tunnel_input(&tc->tunnel, in, NULL, clock_ms());
+}
+
+/* --- probes --- */
+
+static void
+probe_readable(int fd, void *arg)
+{
+	unsigned long before = pr.dropped;
+	int n = probe_receive(&pr);
+
+	if (n > 0) {
+		probes_rx += (uint64_t)n + (pr.dropped - before);
+		feed(TI_PROBE);
+	} else if (n == 0) {
+		probes_rx += pr.dropped - before;
+	} else {
+		log_debug("probe socket: %s", strerror(errno));
+		ev_del_fd(fd);
+		probe_close(&pr);
+	}
+}
+
+/* (Re)bind the probe socket to the tap as it is now. */
+void
+datapath_tap_changed(void)
+{
+	int old = pr.ifindex, oldfd = pr.fd, rc, err;
+
+	if (tc == NULL || tc->conf->liveness != LIVENESS_PROBE)
+		return;
+	rc = probe_bind(&pr);
+	err = errno;
+	if (rc == 0 && pr.fd == oldfd && pr.ifindex == old)
+		return;			/* the same tap */
+	if (oldfd != -1)
+		ev_del_fd(oldfd);	/* closed by probe_bind: forget it */
+	if (rc == -1) {
+		if (err != ENODEV)
+			log_warnx("probe socket on %s: %s", tc->tap->tap,
+			    strerror(err));
+		return;
+	}
+	if (ev_add_fd(pr.fd, probe_readable, NULL) == -1)
+		probe_close(&pr);
+}
+
+int
+datapath_start(struct tapcheck *t, const struct dp_session *s,
+    dp_ask_fn a, void (*w)(void))
+{
+	const struct config *c = t->conf;
+	struct tunnel_conf tconf;
+	char err[256];
+	const char *host = c->machine == ROLE_CLIENT ? c->server :
+	    t->tap->client_ip;
+
+	tc = t;
+	sess = *s;
+	ask = a;
+	wake_round = w;
+	tconf.client = c->machine == ROLE_CLIENT;
+	tconf.interval_ms = c->probe_interval_ms;
+	tconf.detect_ms = (uint64_t)c->probe_interval_ms * c->probe_multiplier;
+	tconf.probes = c->liveness == LIVENESS_PROBE;
+	tunnel_init(&t->tunnel, &tconf, &ops, NULL, clock_ms());
+	if (tcpinfo_resolve(host, &peer_addrs, err, sizeof(err)) == -1)
+		log_warnx("tunnel: %s; no TCP view of vtund's connection, "
+		    "and the server's reachability is not watched", err);
+	else
+		have_addrs = 1;
+	if (!sess.udp && (ti = tcpinfo_open()) == NULL)
+		log_warn("tunnel: no TCP view of vtund's connection");
+	if (have_addrs && tconf.client &&
+	    (rc = reach_new(&peer_addrs, sess.port, reach_done, NULL)) == NULL)
+		log_warn("tunnel: cannot watch the server");
+	probe_init(&pr, t->tap->tap, t->tap->session);
+	if (tconf.probes) {
+		probing = 1;
+		datapath_tap_changed();
+		send_probe(NULL);
+	}
+	return 0;
+}
+
+void
+datapath_stop(void)
+{
+	ev_timer_cancel(&probe_timer);
+	ev_timer_cancel(&fsm_timer);
+	ev_timer_cancel(&lock_timer);
+	if (pr.fd != -1)
+		ev_del_fd(pr.fd);
+	probe_close(&pr);
+	reach_free(rc);
+	rc = NULL;
+	tcpinfo_close(ti);
+	ti = NULL;
+}
+
+int
+datapath_probing(void)
+{
+	return tc != NULL && tc->conf->liveness == LIVENESS_PROBE && probing;
+}
+
+void
+datapath_probe_frames(uint64_t *rx, uint64_t *tx)
+{
+	*rx = probes_rx;
+	*tx = probes_tx;
+}
+
+void
+datapath_report(struct probe_report *r)
+{
+	double loss = probe_loss(&pr);
+
+	memset(r, 0, sizeof(*r));
+	r->valid = tc != NULL && tc->conf->liveness == LIVENESS_PROBE;
+	r->rtt_ms = pr.rtt_ms;
+	r->srtt_ms = pr.srtt_ms;
+	r->loss = loss < 0 ? 0 : loss;
+	r->dropped = pr.dropped;
+	snprintf(r->last_drop, sizeof(r->last_drop), "%s", pr.last_drop);
+}

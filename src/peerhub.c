@@ -1,0 +1,174 @@
+/*
+ * peerhub: channels by host, and the client's poll of the switches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "log.h"
+#include "peer.h"
+#include "peerhub.h"
+#include "workers.h"
+
+struct hub {
+	struct hub	*next;
+	struct peer_chan *ch;
+	int		 used;		/* by the current configuration */
+	int		 polling;	/* a poll is out */
+};
+
+static const struct config *conf;
+static struct hub	*hubs;
+static struct ev_timer	 poll_timer;
+static int		*last_on;	/* per tap: the peer's switches on,
+					 * as bits; -1 not known yet */
+
+static const char *
+host_of(const struct tap_conf *t)
+{
+	return peer_host(conf, t);
+}
+
+static struct hub *
+hub_for(const char *host)
+{
+	struct hub *h;
+
+	for (h = hubs; h != NULL; h = h->next)
+		if (strcmp(peerchan_host(h->ch), host) == 0)
+			return h;
+	return NULL;
+}
+
+static void
+use_hosts(void)
+{
+	struct hub *h, **pp;
+	size_t i;
+
+	for (h = hubs; h != NULL; h = h->next)
+		h->used = 0;
+	for (i = 0; i < conf->ntaps; i++) {
+		const char *host = host_of(&conf->taps[i]);
+
+		if ((h = hub_for(host)) == NULL) {
+			if ((h = calloc(1, sizeof(*h))) == NULL ||
+			    (h->ch = peerchan_new(conf, host)) == NULL)
+				fatal("peer channel");
+			h->next = hubs;
+			hubs = h;
+		}
+		h->used = 1;
+	}
+	for (pp = &hubs; (h = *pp) != NULL;) {
+		if (h->used) {
+			pp = &h->next;
+			continue;
+		}
+		*pp = h->next;
+		peerchan_free(h->ch);
+		free(h);
+	}
+}
+
+/*
+ * The reply to "switches": "ok" and, for each session with a switch off,
+ * " SESSION=sw,sw".  Sessions not named have every switch on.
+ */
+static void
+switches_answer(const char *reply, void *arg)
+{
+	struct hub *h = arg;
+	char want[PEER_LINE_MAX], text[PEER_LINE_MAX], name[SESSION_MAX + 2];
+	const char *p, *off;
+	size_t i, n;
+	int sw, mask;
+
+	h->polling = 0;
+	if (reply == NULL || strncmp(reply, "ok", 2) != 0)
+		return;			/* keep what we knew */
+	for (i = 0; i < conf->ntaps; i++) {
+		const struct tap_conf *t = &conf->taps[i];
+
+		if (strcmp(host_of(t), peerchan_host(h->ch)) != 0)
+			continue;
+		snprintf(name, sizeof(name), " %s=", t->session);
+		off = (p = strstr(reply, name)) != NULL ? p + strlen(name) : "";
+		n = strcspn(off, " ");
+		snprintf(want, sizeof(want), "%.*s", (int)n, off);
+		text[0] = '\0';
+		mask = 0;
+		for (sw = 0; sw < SW_MAX; sw++) {
+			int on = strstr(want, switch_name(sw)) == NULL;
+
+			mask |= on << sw;
+			snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			    "%s%s=%s", sw ? " " : "", switch_name(sw),
+			    on ? "on" : "off");
+		}
+		/* Tell the worker only what changed: idle costs nothing. */
+		if (last_on[i] == mask)
+			continue;
+		last_on[i] = mask;
+		workers_peer_switches(t->session, text);
+	}
+}
+
+static void
+poll_switches(void *arg)
+{
+	struct hub *h;
+
+	for (h = hubs; h != NULL; h = h->next)
+		if (!h->polling && peerchan_request(h->ch, "switches",
+		    switches_answer, h) == 0)
+			h->polling = 1;
+	ev_timer_set(&poll_timer, PEERHUB_POLL_MS, poll_switches, NULL);
+}
+
+void
+peerhub_start(const struct config *c)
+{
+	size_t i;
+
+	conf = c;
+	free(last_on);
+	if ((last_on = calloc(c->ntaps + 1, sizeof(*last_on))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < c->ntaps; i++)
+		last_on[i] = -1;
+	use_hosts();
+	if (c->machine == ROLE_CLIENT)
+		poll_switches(NULL);
+}
+
+void
+peerhub_reload(const struct config *c)
+{
+	ev_timer_cancel(&poll_timer);
+	peerhub_start(c);
+}
+
+void
+peerhub_stop(void)
+{
+	struct hub *h;
+
+	ev_timer_cancel(&poll_timer);
+	while ((h = hubs) != NULL) {
+		hubs = h->next;
+		peerchan_free(h->ch);
+		free(h);
+	}
+	free(last_on);
+	last_on = NULL;
+}
+
+int
+peerhub_ask(const char *host, const char *line, peer_reply_cb cb, void *arg)
+{
+	struct hub *h = hub_for(host);
+
+	return h == NULL ? -1 : peerchan_request(h->ch, line, cb, arg);
+}

@@ -1,0 +1,26 @@
+/*
+ * peerhub: the supervisor's peer channels, one per peer host (SPEC §7):
+ * every tunnel between two hosts shares one PEER_COMMAND (ssh) — a hub
+ * with 1000 sites has one per site, a client with two taps to one server
+ * has one.  On a client it also polls the server's switches (seed: a
+ * client does not check what the server switched off) with one request
+ * for all the tunnels to that server, and tells each worker when its
+ * session's switches change.
+ */
+#ifndef VTUNDFIX_PEERHUB_H
+#define VTUNDFIX_PEERHUB_H
+
+#include "config.h"
+#include "peer_client.h"
+
+#define PEERHUB_POLL_MS	5000
+
+void	 peerhub_start(const struct config *conf);
+/* The configuration changed: keep the channels still needed. */
+void	 peerhub_reload(const struct config *conf);
+void	 peerhub_stop(void);
+/* Ask HOST; CB gets the reply line or NULL.  0, or -1 (CB not called). */
+int	 peerhub_ask(const char *host, const char *line, peer_reply_cb cb,
+	    void *arg);
+
+#endif
