@@ -11,6 +11,8 @@
 
 #include "datafile.h"
 #include "metrics.h"
+#include "status.h"
+#include "tunnel.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/vfx-metrics-XXXXXX";
@@ -76,13 +78,21 @@ slurp(const char *path)
 static void
 test_metrics_content(void)
 {
+	struct tap_report r[2], *t0 = &r[0];
 	struct config conf;
 	struct stat st;
 	char *text;
 
 	make_conf(&conf);
 	write_data();
-	CHECK_INT(metrics_write(&conf, 1), 0);
+	/* tap0's worker answered (its report), tap1's did not (its file). */
+	CHECK_INT(conf.ntaps, 2);
+	status_reports_from_files(&conf, r);
+	t0->tunnel_state = TS_UP;
+	t0->probe.valid = 1;
+	t0->probe.rtt_ms = 1.5;
+	t0->probe.dropped = 3;
+	CHECK_INT(metrics_write(&conf, t0, 1, 1), 0);
 	CHECK_INT(stat(conf.metrics_file, &st), 0);
 	CHECK_INT(st.st_mode & 0777, 0644);
 	text = slurp(conf.metrics_file);
@@ -106,8 +116,14 @@ test_metrics_content(void)
 	CHECK(strstr(text, "check=\"listener\",state=\"ok\"} 0\n{tap=\"tap0\"")
 	    == NULL);
 	CHECK(strstr(text, "session=\"lcsr\",check=\"listener\"") == NULL);
-	/* tap1 has no data file: defaults, no probe figures. */
+	CHECK(strstr(text, "vtundfix_tunnel_state{tap=\"tap0\",session="
+	    "\"lcsr\",state=\"up\"} 1\n") != NULL);
+	CHECK(strstr(text, "vtundfix_probe_rejected_total{tap=\"tap0\","
+	    "session=\"lcsr\"} 3\n") != NULL);
+	/* tap1 has no report and no data file: defaults, no probe figures,
+	 * no tunnel state. */
 	CHECK(strstr(text, "vtundfix_probe_rtt_seconds{tap=\"tap1\"") == NULL);
+	CHECK(strstr(text, "vtundfix_tunnel_state{tap=\"tap1\"") == NULL);
 }
 
 static void
@@ -120,7 +136,7 @@ test_promtool_accepts(void)
 	if (access("/usr/bin/promtool", X_OK) != 0)
 		SKIP("promtool not installed (Debian package prometheus)");
 	make_conf(&conf);
-	CHECK_INT(metrics_write(&conf, 1), 0);
+	CHECK_INT(metrics_write(&conf, NULL, 0, 1), 0);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/promtool check metrics <%s",
 	    conf.metrics_file);
 	rc = system(cmd);

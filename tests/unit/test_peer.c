@@ -4,6 +4,7 @@
  * files — well-formed requests, hostile ones, and random bytes.
  */
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -16,6 +17,7 @@
 #include "config.h"
 #include "datafile.h"
 #include "peer.h"
+#include "relay.h"
 #include "unit.h"
 
 static char dir[] = "/tmp/vfx-peer-XXXXXX";
@@ -54,7 +56,8 @@ test_parse_errors(void)
 		{ "", "empty request" },
 		{ "frobnicate", "unknown request \"frobnicate\"" },
 		{ "counters", "counters takes 1 argument" },
-		{ "status now", "status takes 0 arguments" },
+		{ "status now", "status takes json or text, not \"now\"" },
+		{ "status json now", "status takes 0 to 1 arguments" },
 		{ "set lcsr bridge", "set takes 3 arguments" },
 		{ "set lcsr bridge maybe", "expected on or off, not \"maybe\"" },
 		{ "set lcsr everything on", "unknown switch \"everything\"" },
@@ -121,7 +124,52 @@ test_parse_replies(void)
 	    &held), -1);
 }
 
-/* Run the server on a socketpair, feed INPUT, collect everything. */
+/*
+ * A stand-in for the daemon's control socket: answers every line with
+ * "ok got LINE" (and "ok bye" to quit), one connection, then exits.  What
+ * it hides: the daemon's own answers and scope checks, which the lab tests
+ * run for real (tests/lab/test_peer.sh, test_trust.sh).
+ */
+static char ctl_path[100];
+
+static pid_t
+fake_daemon(const char *reply_prefix)
+{
+	struct sockaddr_un sun;
+	int lfd, fd;
+	pid_t pid;
+	FILE *in, *out;
+	char line[512];
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_path);
+	unlink(ctl_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd == -1 || bind(lfd, (void *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 1) == -1)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(lfd);
+		return pid;
+	}
+	fd = accept(lfd, NULL, NULL);
+	in = fdopen(fd, "r");
+	out = fdopen(dup(fd), "w");
+	while (fgets(line, sizeof(line), in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "quit") == 0) {
+			fprintf(out, "ok bye\n");
+			break;
+		}
+		fprintf(out, "%s%s\n", reply_prefix, line);
+		fflush(out);
+	}
+	fclose(out);
+	_exit(0);
+}
+
+/* Run the relay on a socketpair, feed INPUT, collect everything. */
 static int
 converse(const char *input, size_t len, char *out, size_t outlen)
 {
@@ -134,7 +182,7 @@ converse(const char *input, size_t len, char *out, size_t outlen)
 		return -1;
 	if ((pid = fork()) == 0) {
 		close(sv[0]);
-		_exit(peer_serve(&conf, sv[1], dup(sv[1])));
+		_exit(relay_serve(ctl_path, sv[1], dup(sv[1])));
 	}
 	close(sv[1]);
 	if (write(sv[0], input, len) != (ssize_t)len)
@@ -149,89 +197,98 @@ converse(const char *input, size_t len, char *out, size_t outlen)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Well-formed lines go to the daemon verbatim, one reply each. */
 static void
-test_server_conversation(void)
+test_relay_forwards(void)
 {
 	static const char in[] =
-	    "counters sess0\n"
-	    "vtundfix-peer 2\n"
 	    "vtundfix-peer 1\n"
 	    "switches sess0\n"
 	    "set sess0 bridge off\n"
-	    "switches sess0\n"
-	    "switches nosuch\n"
-	    "probe sess0\n"
-	    "lock sess0\n"
-	    "lock\n"
-	    "end sess0\n"
-	    "end sess0 now\n"
-	    "counters sess0\n"
-	    "reset sess0\n"
+	    "status\n"
 	    "quit\n"
 	    "switches sess0\n";
 	char out[8192];
-	struct datafile df;
-	char path[300], err[256];
+	pid_t d = fake_daemon("ok got ");
 
+	CHECK(d > 0);
 	CHECK_INT(converse(in, sizeof(in) - 1, out, sizeof(out)), 0);
 	CHECK_STR(out,
-	    "err say \"vtundfix-peer 1\" first\n"
-	    "err version 2 not supported (1)\n"
-	    "ok vtundfix-peer 1 server\n"
-	    "ok sess0 service=on vlan=on bridge=on tap=on listener=on\n"
-	    "ok sess0 bridge=off\n"
-	    "ok sess0 service=on vlan=on bridge=off tap=on listener=on\n"
-	    "err nosuch: no such session\n"
-	    "ok sess0 running=0 probing=0\n"
-	    "ok sess0 held=0\n"
-	    "err lock takes 1 argument\n"
-	    "ok sess0 ended=0 held=0\n"
-	    "err end takes 1 argument\n"
-	    "ok sess0 absent\n"
-	    "ok sess0 reset\n"
+	    "ok got vtundfix-peer 1\n"
+	    "ok got switches sess0\n"
+	    "ok got set sess0 bridge off\n"
+	    "ok got status\n"
 	    "ok bye\n");
-	snprintf(path, sizeof(path), "%s/data_vfxtap0", dir);
-	CHECK_INT(datafile_read(path, &df, err, sizeof(err)), 0);
-	CHECK_INT(df.sw[SW_BRIDGE], 0);
-	CHECK_INT(df.sw[SW_SERVICE], 1);
+	waitpid(d, NULL, 0);
 }
 
+/* Bad input never reaches the daemon; what the daemon says is cleaned. */
 static void
-test_server_hostile_input(void)
+test_relay_hostile_input(void)
 {
 	static const char tail[] = "\nset sess0 \x01\xff service off\n"
-	    "vtundfix-peer 1\nset sess0 service off\x00\n";
-	char in[2000], out[16384], path[300];
-	struct stat st;
+	    "status text\nlock\nswitches sess0\nset sess0 service off\x00\n";
+	char in[2000], out[16384];
+	pid_t d = fake_daemon("ok \x1b[2Jgot ");
 
+	CHECK(d > 0);
 	/* An over-long line, then binary garbage, then a NUL. */
 	memset(in, 'x', 600);
 	memcpy(in + 600, tail, sizeof(tail) - 1);
 	CHECK_INT(converse(in, 600 + sizeof(tail) - 1, out, sizeof(out)), 0);
-	CHECK(strstr(out, "err line too long (at most 256 bytes)\n") == out);
-	CHECK(strstr(out, "err unprintable input\nok vtundfix-peer 1 server\n"
-	    "err unprintable input\n") != NULL);
-	snprintf(path, sizeof(path), "%s/data_vfxtap0", dir);
-	/* Nothing was switched: the file was never even created. */
-	CHECK(stat(path, &st) == -1);
+	CHECK_STR(out,
+	    "err line too long (at most 256 bytes)\n"
+	    "err unprintable input\n"
+	    "err status text is not for the peer\n"
+	    "err lock takes 1 argument\n"
+	    "ok ?[2Jgot switches sess0\n"
+	    "err unprintable input\n");
+	waitpid(d, NULL, 0);
 }
 
+/* No daemon: "probe" says so (no evidence here), the rest is refused. */
 static void
-test_server_hangs_up_on_garbage(void)
+test_relay_without_daemon(void)
+{
+	static const char in[] =
+	    "vtundfix-peer 1\n"
+	    "probe sess0\n"
+	    "set sess0 service off\n"
+	    "quit\n";
+	char out[4096];
+
+	unlink(ctl_path);
+	CHECK_INT(converse(in, sizeof(in) - 1, out, sizeof(out)), 0);
+	CHECK_STR(out,
+	    "ok vtundfix-peer 1 unknown\n"
+	    "ok sess0 running=0 probing=0\n"
+	    "err vtundfix does not run here\n"
+	    "ok bye\n");
+}
+
+/*
+ * PEER_ERRORS_MAX bad lines in a row end the conversation: the good lines
+ * after them get no answer at all.
+ */
+static void
+test_relay_hangs_up_on_garbage(void)
 {
 	char in[4096], out[16384];
-	unsigned seed = 12345;
+	size_t len = 0;
 	int i, errors = 0;
 	const char *p;
 
-	for (i = 0; i < (int)sizeof(in); i++) {
-		seed = seed * 1103515245 + 12345;
-		in[i] = (char)(seed >> 16);
-	}
-	CHECK_INT(converse(in, sizeof(in), out, sizeof(out)), 0);
-	for (p = out; (p = strstr(p, "err ")) != NULL; p++)
+	unlink(ctl_path);
+	for (i = 0; i < PEER_ERRORS_MAX + 10; i++)
+		len += (size_t)snprintf(in + len, sizeof(in) - len,
+		    "nonsense %d\n", i);
+	len += (size_t)snprintf(in + len, sizeof(in) - len,
+	    "vtundfix-peer 1\nprobe sess0\n");
+	CHECK_INT(converse(in, len, out, sizeof(out)), 0);
+	for (p = out; (p = strstr(p, "err unknown request")) != NULL; p++)
 		errors++;
-	CHECK(errors <= PEER_ERRORS_MAX + 1);
+	CHECK_INT(errors, PEER_ERRORS_MAX);
+	CHECK(strstr(out, "err too many errors, goodbye\n") != NULL);
 	CHECK(strstr(out, "ok ") == NULL);
 }
 
@@ -261,9 +318,11 @@ main(void)
 	RUN(test_parse_requests);
 	RUN(test_parse_errors);
 	RUN(test_parse_replies);
-	RUN(test_server_hostile_input);
-	RUN(test_server_conversation);
-	RUN(test_server_hangs_up_on_garbage);
+	snprintf(ctl_path, sizeof(ctl_path), "%s/control", dir);
+	RUN(test_relay_forwards);
+	RUN(test_relay_hostile_input);
+	RUN(test_relay_without_daemon);
+	RUN(test_relay_hangs_up_on_garbage);
 	config_free(&conf);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return unit_done();

@@ -71,6 +71,26 @@ test_titles(void)
 	    "client connecting");
 }
 
+/* Wait (up to 5 s: the machine may be busy) until PID has exec'd. */
+static void
+wait_exec(pid_t pid, const char *exe)
+{
+	char path[64], link[256];
+	struct timespec ts = { 0, 10000000 };
+	ssize_t n;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	for (i = 0; i < 500; i++) {
+		if ((n = readlink(path, link, sizeof(link) - 1)) > 0) {
+			link[n] = '\0';
+			if (strstr(link, exe) != NULL)
+				return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* A child whose title is TITLE: argv[0] is the title, as vtund does. */
 static pid_t
 fake_vtund(const char *title)
@@ -82,6 +102,7 @@ fake_vtund(const char *title)
 		execv("/bin/sleep", argv);
 		_exit(127);
 	}
+	wait_exec(pid, "sleep");
 	return pid;
 }
 
@@ -372,9 +393,61 @@ test_session_lock(void)
 	unlink(path);
 }
 
+/*
+ * A title proves nothing: a process whose executable is not VTUND, or that
+ * does not run as root, is not vtund, whatever it calls itself; it is never
+ * found and never signalled.
+ */
+static void
+test_identity(void)
+{
+	struct vtund_proc p[16], me;
+	char *argv[] = { "vtund[c]: vfxident connecting to 10.0.0.1", "30",
+	    NULL };
+	struct timespec ts = { 0, 100000000 };
+	pid_t other, nobody;
+	int i, n;
+
+	/* /bin/sh is not the VTUND file (here /bin/sleep). */
+	if ((other = fork()) == 0) {
+		execv("/bin/sh", (char *[]){ "vtund[c]: vfxident connecting to "
+		    "10.0.0.1", "-c", "sleep 30", NULL });
+		_exit(127);
+	}
+	/* The right file, but not root: an unprivileged imitation. */
+	if ((nobody = fork()) == 0) {
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(126);
+		execv("/bin/sleep", argv);
+		_exit(127);
+	}
+	nanosleep(&ts, NULL);
+	CHECK(!procs_is_vtund(other));
+	CHECK(!procs_is_vtund(nobody));
+	CHECK(!find("vfxident", 1, other));
+	CHECK(!find("vfxident", 1, nobody));
+	n = procs_scan(p, 16);
+	for (i = 0; i < n && i < 16; i++)
+		CHECK(p[i].pid != other && p[i].pid != nobody);
+	/* Never signalled, even when asked by pid and title. */
+	memset(&me, 0, sizeof(me));
+	me.pid = other;
+	CHECK_INT(procs_refresh(&me), -1);
+	kill(other, SIGKILL);
+	kill(nobody, SIGKILL);
+	waitpid(other, NULL, 0);
+	waitpid(nobody, NULL, 0);
+}
+
 int
 main(void)
 {
+	/* The fakes below are /bin/sleep with a vtund title, so /bin/sleep
+	 * plays VTUND here (what that hides: the real vtund file, which the
+	 * lab tests use). */
+	if (procs_init("/bin/sleep") == -1)
+		return 1;
+	RUN(test_identity);
 	RUN(test_titles);
 	RUN(test_scan_zombie_and_signal);
 	RUN(test_long_titles);
