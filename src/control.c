@@ -17,6 +17,8 @@
 #include "event.h"
 #include "log.h"
 #include "peer.h"
+#include "peer_client.h"
+#include "peerhub.h"
 #include "scope.h"
 #include "status.h"
 #include "workers.h"
@@ -42,6 +44,12 @@ struct conn {
 	int		 status_text;
 	int		 taking;	/* inside take_input() */
 	int		 dead;		/* to be freed by settle() */
+	uint64_t	 id;		/* for callbacks that outlive it */
+	/* "status ... peers": the peers' switches, asked of each host */
+	int		 want_peers;
+	size_t		 nhosts, hosts_pending;
+	char		(*hosts)[HOST_MAX];
+	char		**host_reply;
 };
 
 static const struct config *conf;
@@ -49,8 +57,23 @@ static int		 listen_fd = -1;
 static char		 sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct conn	*conns;
 static uid_t		 peer_uid = (uid_t)-1;
+static uint64_t		 next_conn_id = 1;
 
 static void	 take_input(struct conn *);
+
+static void
+forget_hosts(struct conn *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhosts; i++)
+		free(c->host_reply[i]);
+	free(c->host_reply);
+	free(c->hosts);
+	c->host_reply = NULL;
+	c->hosts = NULL;
+	c->nhosts = c->hosts_pending = 0;
+}
 
 static void
 conn_free(struct conn *c)
@@ -63,6 +86,7 @@ conn_free(struct conn *c)
 			break;
 		}
 	workers_forget(c);
+	forget_hosts(c);
 	ev_timer_cancel(&c->idle);
 	ev_del_fd(c->fd);
 	close(c->fd);
@@ -183,6 +207,119 @@ tap_wanted(const struct tap_conf *t, void *arg)
 	return scope_allows(conf, &c->sc, t);
 }
 
+/*
+ * What the peer said of TAP's switches: its host's reply to "switches"
+ * ("ok" and " SESSION=sw,sw" for each session with something off).
+ */
+static void
+peer_of(struct conn *c, const struct tap_conf *t, const struct tap_report *r,
+    struct status_peer *p)
+{
+	const char *host = peer_host(conf, t), *reply = NULL, *q;
+	char name[SESSION_MAX + 2];
+	size_t i, n;
+	int sw;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < c->nhosts; i++)
+		if (strcmp(c->hosts[i], host) == 0)
+			reply = c->host_reply[i];
+	if (reply == NULL || strncmp(reply, "ok", 2) != 0) {
+		snprintf(p->why, sizeof(p->why), "peer %.60s: %.80s", host,
+		    reply != NULL ? reply : "no answer");
+		status_clean(p->why, p->why, sizeof(p->why));
+		return;
+	}
+	p->known = 1;
+	snprintf(name, sizeof(name), " %s=", t->session);
+	q = strstr(reply, name);
+	n = q != NULL ? strcspn(q + strlen(name), " ") : 0;
+	for (sw = 0; sw < SW_MAX; sw++) {
+		const char *s = q != NULL ? strstr(q + strlen(name),
+		    switch_name(sw)) : NULL;
+
+		p->sw[sw] = s == NULL || s >= q + strlen(name) + n;
+	}
+	(void)r;
+}
+
+static struct conn *
+conn_by_id(uint64_t id)
+{
+	struct conn *c;
+
+	for (c = conns; c != NULL; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+struct host_ctx {
+	uint64_t	 conn;
+	size_t		 i;
+};
+
+static void	 status_reports(struct conn *);
+
+static void
+host_answered(const char *reply, void *arg)
+{
+	struct host_ctx *hc = arg;
+	struct conn *c = conn_by_id(hc->conn);
+
+	if (c != NULL && hc->i < c->nhosts) {
+		c->host_reply[hc->i] = strdup(reply != NULL ? reply :
+		    "no answer");
+		if (--c->hosts_pending == 0)
+			status_reports(c);
+	}
+	free(hc);
+}
+
+/* Ask each distinct peer host of the scoped taps once. */
+static void
+ask_hosts(struct conn *c)
+{
+	struct host_ctx *hc;
+	size_t i, j;
+
+	c->hosts = calloc(conf->ntaps + 1, sizeof(*c->hosts));
+	c->host_reply = calloc(conf->ntaps + 1, sizeof(*c->host_reply));
+	if (c->hosts == NULL || c->host_reply == NULL) {
+		status_reports(c);
+		return;
+	}
+	for (i = 0; i < conf->ntaps; i++) {
+		const char *host = peer_host(conf, &conf->taps[i]);
+
+		if (!scope_allows(conf, &c->sc, &conf->taps[i]))
+			continue;
+		for (j = 0; j < c->nhosts && strcmp(c->hosts[j], host); j++)
+			;
+		if (j == c->nhosts)
+			snprintf(c->hosts[c->nhosts++], HOST_MAX, "%s", host);
+	}
+	c->hosts_pending = c->nhosts + 1;	/* +1: until all are asked */
+	for (i = 0; i < c->nhosts; i++) {
+		if ((hc = malloc(sizeof(*hc))) == NULL) {
+			c->host_reply[i] = strdup("out of memory");
+			c->hosts_pending--;
+			continue;
+		}
+		hc->conn = c->id;
+		hc->i = i;
+		if (peerhub_ask(c->hosts[i], "switches", host_answered, hc) ==
+		    -1) {
+			c->host_reply[i] = strdup("cannot be asked now (the "
+			    "channel is backing off)");
+			c->hosts_pending--;
+			free(hc);
+		}
+	}
+	if (--c->hosts_pending == 0)
+		status_reports(c);
+}
+
 /* Reports for every tap in scope; a worker that did not answer shows. */
 static void
 status_done(struct tap_report *r, size_t n, void *arg)
@@ -212,13 +349,7 @@ status_done(struct tap_report *r, size_t n, void *arg)
 		for (j = 0; j < n && strcmp(r[j].tap, conf->taps[i].tap); j++)
 			;
 		if (j < n) {
-			peers[i].known = r[j].peer_known;
-			memcpy(peers[i].sw, r[j].peer_sw, sizeof(peers[i].sw));
-			if (!r[j].peer_known)
-				snprintf(peers[i].why, sizeof(peers[i].why),
-				    "%s", conf->machine == ROLE_CLIENT ?
-				    "not heard from the server yet" :
-				    "not asked (the server does not poll)");
+			peer_of(c, &conf->taps[i], &r[j], &peers[i]);
 			all[m++] = r[j];
 			continue;
 		}
@@ -229,8 +360,8 @@ status_done(struct tap_report *r, size_t n, void *arg)
 	}
 	if (!c->status_text)
 		fputs("ok ", fp);
-	status_print_reports(conf, getpid(), all, m, !c->status_text, peers,
-	    fp);
+	status_print_reports(conf, getpid(), all, m, !c->status_text,
+	    c->want_peers ? peers : NULL, fp);
 	if (c->status_text)
 		fputs(".\n", fp);
 	fclose(fp);
@@ -240,6 +371,7 @@ status_done(struct tap_report *r, size_t n, void *arg)
 	free(text);
 	free(all);
 	free(peers);
+	forget_hosts(c);
 	answered(c);
 }
 
@@ -271,6 +403,12 @@ switches_done(struct tap_report *r, size_t n, void *arg)
 		}
 	}
 	reply(c, "%s", line);
+}
+
+static void
+status_reports(struct conn *c)
+{
+	workers_reports(tap_wanted, c, status_done, c);
 }
 
 static void
@@ -311,12 +449,21 @@ dispatch(struct conn *c, const struct peer_request *req, const char *line)
 		reply(c, "err say \"%s %d\" first", PEER_HELLO, PEER_VERSION);
 		return;
 	}
-	if (req->verb == PV_STATUS || (req->verb == PV_SWITCHES &&
-	    req->session[0] == '\0')) {
+	if (req->verb == PV_STATUS) {
 		c->busy = 1;
 		c->status_text = req->text;
-		workers_reports(tap_wanted, c, req->verb == PV_STATUS ?
-		    status_done : switches_done, c);
+		/* Only a local root asks the peers (no amplification by a
+		 * tenant). */
+		c->want_peers = req->peers && c->sc.all;
+		if (c->want_peers)
+			ask_hosts(c);
+		else
+			status_reports(c);
+		return;
+	}
+	if (req->verb == PV_SWITCHES && req->session[0] == '\0') {
+		c->busy = 1;
+		workers_reports(tap_wanted, c, switches_done, c);
 		return;
 	}
 	if ((t = config_find_session(conf, req->session)) == NULL) {
@@ -499,6 +646,7 @@ accept_conn(int lfd, void *arg)
 		return;
 	}
 	c->fd = fd;
+	c->id = next_conn_id++;
 	c->tokens = 2 * CONTROL_RATE;
 	c->tokens_ms = ev_now_ms();
 	if (ev_add_fd(fd, conn_readable, c) == -1) {

@@ -30,14 +30,15 @@ static dp_ask_fn	 ask;
 static void		(*wake_round)(void);
 static struct probe	 pr;
 static int		 probing;	/* sending probes (not paused) */
-static struct ev_timer	 probe_timer, fsm_timer, lock_timer;
+static struct ev_timer	 probe_timer, fsm_timer, lock_timer, sample_timer;
+static struct counters	 sample_local;
 static uint64_t		 lock_until;
 static struct tcpinfo	*ti;
 static struct tcp_addrs	 peer_addrs;
 static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
-static struct reach	*rc;
+static struct reach	*reacher;
 static uint64_t		 probes_rx, probes_tx;
 
 static void	 feed(enum tunnel_input in);
@@ -177,11 +178,11 @@ reach_done(int answered, void *arg)
 static void
 op_reach(void *ctx)
 {
-	if (rc == NULL) {
+	if (reacher == NULL) {
 		feed(TI_REACH_OK);	/* cannot tell: assume it answers */
 		return;
 	}
-	reach_try(rc);
+	reach_try(reacher);
 }
 
 /* --- actions --- */
@@ -279,18 +280,19 @@ op_wake(void *ctx)
 }
 
 static void
-op_record(void *ctx, int repair, const char *what, int ok)
+op_record(void *ctx, enum tunnel_record kind, const char *fault,
+    const char *action, int ok)
 {
-	char fault[sizeof(tc->tunnel.why) + IFNAMSIZ + 40];
+	enum check_id c = kind == TREC_TAP_REPAIR ? CHK_TAP : CHK_TUNNEL;
 
-	snprintf(fault, sizeof(fault), "no data flows through %s (%s)",
-	    tc->tap->tap, tc->tunnel.why);
-	if (!repair) {
-		check_fault(tc, CHK_TUNNEL, fault);
+	if (kind == TREC_TUNNEL_FAULT) {
+		check_fault(tc, c, fault);
 		return;
 	}
-	/* The tunnel's own back-off rules (tunnel.c); this only records. */
-	repair_record(tc, CHK_TUNNEL, fault, what, ok);
+	/* The pace is the tunnel's (tunnel.c); this logs and records. */
+	log_info("%s: %s; %s: %s", check_name(c), fault, action,
+	    ok ? "ok" : "failed");
+	repair_record(tc, c, fault, action, ok);
 	tc->repaired = 1;		/* mail: a tap-related restart */
 }
 
@@ -314,6 +316,81 @@ static void
 feed(enum tunnel_input in)
 {
 	(void)tunnel_input(&tc->tunnel, in, NULL, clock_ms());
+}
+
+/* --- the seed's counter rule (LIVENESS counters) --- */
+
+/*
+ * Working if, within two checks, local TX and remote RX rose, or remote TX
+ * and local RX rose; the previous values live in the data file (seed), and
+ * this module is their only writer.
+ */
+static void
+counters_rule(const struct counters *remote)
+{
+	struct datafile *df = &tc->df;
+	const struct counters *l = &sample_local;
+	int working;
+
+	tc->df_dirty = 1;
+	if (!df->have_prev) {
+		df->have_prev = 1;
+		df->prev_local = *l;
+		df->prev_remote = *remote;
+		df->prev_rounds = 0;
+		return;
+	}
+	working = (l->tx_packets > df->prev_local.tx_packets &&
+	    remote->rx_packets > df->prev_remote.rx_packets) ||
+	    (remote->tx_packets > df->prev_remote.tx_packets &&
+	    l->rx_packets > df->prev_local.rx_packets);
+	if (working) {
+		df->prev_local = *l;
+		df->prev_remote = *remote;
+		df->prev_rounds = 0;
+		feed(TI_COUNTERS_ALIVE);
+		return;
+	}
+	if (++df->prev_rounds < 2) {
+		log_info("tunnel: counters did not move since the last check; "
+		    "checking again next round");
+		return;
+	}
+	df->have_prev = 0;
+	feed(TI_COUNTERS_DEAD);
+}
+
+static void
+counters_answer(const char *reply, void *arg)
+{
+	struct peer_counters pc;
+
+	if (reply == NULL || peer_parse_counters(reply, &pc) == -1) {
+		log_info("tunnel: no counters from the peer (%s); no verdict",
+		    reply ? reply : "unreachable");
+		return;
+	}
+	if (pc.absent)
+		memset(&pc.c, 0, sizeof(pc.c));
+	counters_rule(&pc.c);
+}
+
+static void
+sample_tick(void *arg)
+{
+	struct link_info li;
+
+	ev_timer_set(&sample_timer, tc->conf->delay_betweencheck * 1000ULL,
+	    sample_tick, NULL);
+	if (links_get(tc->links, tc->tap->tap, &li) != 0)
+		return;			/* check 4 deals with a missing tap */
+	sample_local.rx_packets = li.rx_packets;
+	sample_local.tx_packets = li.tx_packets;
+	datapath_tap_changed();
+	if (pr.fd != -1 && probe_send(&pr) == 0)
+		probes_tx++;		/* an idle tunnel still shows flow */
+	if (ask("counters", counters_answer, NULL) == -1)
+		log_debug("tunnel: peer unavailable; no counter verdict");
 }
 
 /* --- probes --- */
@@ -342,7 +419,7 @@ datapath_tap_changed(void)
 {
 	int old = pr.ifindex, oldfd = pr.fd, rc, err;
 
-	if (tc == NULL || tc->conf->liveness != LIVENESS_PROBE)
+	if (tc == NULL)
 		return;
 	rc = probe_bind(&pr);
 	err = errno;
@@ -387,13 +464,17 @@ datapath_start(struct tapcheck *t, const struct dp_session *s,
 	if (!sess.udp && (ti = tcpinfo_open()) == NULL)
 		log_warn("tunnel: no TCP view of vtund's connection");
 	if (have_addrs && tconf.client &&
-	    (rc = reach_new(&peer_addrs, sess.port, reach_done, NULL)) == NULL)
+	    (reacher = reach_new(&peer_addrs, sess.port, reach_done, NULL)) ==
+	    NULL)
 		log_warn("tunnel: cannot watch the server");
 	probe_init(&pr, t->tap->tap, t->tap->session);
+	datapath_tap_changed();
 	if (tconf.probes) {
 		probing = 1;
-		datapath_tap_changed();
 		send_probe(NULL);
+	} else {
+		ev_timer_set(&sample_timer, c->delay_betweencheck * 1000ULL,
+		    sample_tick, NULL);
 	}
 	return 0;
 }
@@ -404,11 +485,12 @@ datapath_stop(void)
 	ev_timer_cancel(&probe_timer);
 	ev_timer_cancel(&fsm_timer);
 	ev_timer_cancel(&lock_timer);
+	ev_timer_cancel(&sample_timer);
 	if (pr.fd != -1)
 		ev_del_fd(pr.fd);
 	probe_close(&pr);
-	reach_free(rc);
-	rc = NULL;
+	reach_free(reacher);
+	reacher = NULL;
 	tcpinfo_close(ti);
 	ti = NULL;
 }

@@ -16,7 +16,8 @@
 enum msg_type {
 	MSG_PEER_REQ = 1,	/* w->s: "VERB SESSION" for the peer */
 	MSG_PEER_REPLY,		/* s->w: the peer's reply line; "" none */
-	MSG_LINK,		/* s->w: interface name; "" look at all */
+	MSG_LINK,		/* s->w: "+NAME" changed, "-NAME" removed;
+				 * "" look at everything (an overrun) */
 	MSG_CTL_REQ,		/* s->w: a request line, already scoped */
 	MSG_CTL_REPLY,		/* w->s: its reply line */
 	MSG_REPORT_REQ,		/* s->w: send your report */

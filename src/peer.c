@@ -30,7 +30,7 @@ static const struct {
 	{ "probe",	PV_PROBE,	1, 1 },
 	{ "lock",	PV_LOCK,	1, 1 },
 	{ "end",	PV_END,		1, 1 },
-	{ "status",	PV_STATUS,	0, 1 },	/* json (default) or text */
+	{ "status",	PV_STATUS,	0, 2 },	/* [json|text] [peers] */
 	{ "quit",	PV_QUIT,	0, 0 },
 };
 
@@ -68,6 +68,30 @@ valid_session(const char *s)
 	return 1;
 }
 
+/* "status [json|text] [peers]" */
+static int
+parse_status(struct peer_request *req, char **w, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 1; i < WORDS_MAX && w[i] != NULL; i++) {
+		if (strcmp(w[i], "text") == 0 || strcmp(w[i], "json") == 0) {
+			if (i != 1)
+				goto bad;
+			req->text = w[i][0] == 't';
+		} else if (strcmp(w[i], "peers") == 0) {
+			req->peers = 1;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "status takes [json|text] [peers], not \"%.20s\"",
+	    w[i]);
+	return -1;
+}
+
 static int
 parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 {
@@ -94,14 +118,7 @@ parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 		req->version = (int)v;
 		return 0;
 	case PV_STATUS:
-		if (w[1] != NULL && strcmp(w[1], "text") != 0 &&
-		    strcmp(w[1], "json") != 0) {
-			snprintf(err, errlen, "status takes json or text, not "
-			    "\"%.20s\"", w[1]);
-			return -1;
-		}
-		req->text = w[1] != NULL && strcmp(w[1], "text") == 0;
-		return 0;
+		return parse_status(req, w, err, errlen);
 	case PV_QUIT:
 		return 0;
 	case PV_SWITCHES:

@@ -44,6 +44,7 @@ struct peer_request {
 	enum switch_id	 sw;			/* PV_SET */
 	int		 on;			/* PV_SET */
 	int		 text;			/* PV_STATUS: a table */
+	int		 peers;			/* and the peers' switches */
 };
 
 /*

@@ -39,7 +39,8 @@ procs_init(const char *vtund)
 {
 	struct stat st;
 
-	snprintf(vtund_exe.path, sizeof(vtund_exe.path), "%s", vtund);
+	if (vtund != vtund_exe.path)
+		snprintf(vtund_exe.path, sizeof(vtund_exe.path), "%s", vtund);
 	vtund_exe.ok = 0;
 	if (stat(vtund, &st) == -1)
 		return -1;

@@ -11,6 +11,7 @@
 #include "datapath.h"
 #include "event.h"
 #include "links.h"
+#include "log.h"
 #include "processes.h"
 #include "requests.h"
 
@@ -78,6 +79,11 @@ end_reply(int held)
 {
 	char reply[128];
 
+	if (end.ended > 0)
+		log_info("tunnel: the client asked to end the server session "
+		    "(it found no data flowing): %d ended%s%s", end.ended,
+		    end.killed ? " (SIGKILL: it ignored SIGTERM)" : "",
+		    held ? "; its lock is still held" : "");
 	snprintf(reply, sizeof(reply), "ok %s ended=%d held=%d",
 	    end.tc->tap->session, end.ended, held);
 	ev_timer_cancel(&end.timer);

@@ -67,16 +67,31 @@ write_pidfile(int fd)
 		log_warn("%s", cur->pid_file);
 }
 
+static int		 ready_fd = -1;	/* the waiting parent, until ready */
+
+/*
+ * Into the background.  The parent waits until the daemon is ready (its
+ * pid file written, its control socket listening, its workers started) or
+ * has failed, and exits 0 or 1 accordingly: `vtundfix` returns when the
+ * daemon can be asked, as an init script expects.
+ */
 static int
 daemonize(void)
 {
+	char ok = 0;
+	int p[2], fd;
 	pid_t pid;
-	int fd;
 
-	if ((pid = fork()) == -1)
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
 		return -1;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) == -1 && errno == EINTR)
+			;
+		_exit(ok == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
 	if (setsid() == -1)
 		return -1;
 	if (chdir("/") == -1)
@@ -170,7 +185,7 @@ signal_received(int fd, void *arg)
 static void
 link_event(const char *name, enum link_event ev, void *arg)
 {
-	workers_link_event(name);
+	workers_link_event(name, ev == LINK_REMOVED);
 }
 
 static void
@@ -179,7 +194,7 @@ link_readable(int fd, void *arg)
 	if (links_watch_read(links) < 0) {
 		/* An overrun: events were lost; every worker looks. */
 		log_debug("link events: overrun");
-		workers_link_event("");
+		workers_link_event("", 0);
 	}
 }
 
@@ -285,6 +300,13 @@ supervisor_main(struct config *conf, int foreground)
 	workers_start(cur);
 	start_timers();
 	sd_notify(0, "READY=1");
+	if (ready_fd != -1) {
+		char ok = 1;
+
+		(void)!write(ready_fd, &ok, 1);
+		close(ready_fd);
+		ready_fd = -1;
+	}
 	ev_run();
 	log_info("stopped");
 	if (cur->metrics_file[0] && metrics_write(cur, NULL, 0, 0) == -1)

@@ -35,6 +35,8 @@ static const char *const input_names[TI_MAX] = {
 	[TI_PEER_UNKNOWN] = "peer unknown", [TI_REACH_OK] = "reach ok",
 	[TI_REACH_FAIL] = "reach failed", [TI_LOCK_FREE] = "lock free",
 	[TI_END_DONE] = "end done", [TI_CHECK] = "check",
+	[TI_COUNTERS_ALIVE] = "counters rose",
+	[TI_COUNTERS_DEAD] = "counters still",
 };
 
 const char *
@@ -101,7 +103,8 @@ alive_at(struct tunnel *t, uint64_t now)
 	t->alive_ms = now;
 	t->have_mark = 0;
 	t->quiet_logged = 0;
-	arm(t, now + mark_delay(t));
+	if (t->conf.probes)
+		arm(t, now + mark_delay(t));	/* silence is judged */
 }
 
 /* Evidence that the path works: restarts in a row are over. */
@@ -145,7 +148,7 @@ take_marks(struct tunnel *t, uint64_t now)
 	t->acked_mark = t->tcp_at_mark ? s.bytes_acked : 0;
 }
 
-enum verdict { V_ALIVE, V_WAIT, V_DEAD, V_NOVIEW, V_IDLE, V_NEW };
+enum verdict { V_ALIVE, V_ACKED, V_WAIT, V_DEAD, V_NOVIEW, V_IDLE, V_NEW };
 
 /* What the tap's counter and vtund's TCP socket say since the marks. */
 static enum verdict
@@ -173,7 +176,7 @@ judge(struct tunnel *t, uint64_t now, char *ev, size_t len)
 	if (t->tcp_at_mark && s.bytes_acked != t->acked_mark) {
 		snprintf(ev, len, "TCP: %llu bytes acknowledged",
 		    (unsigned long long)(s.bytes_acked - t->acked_mark));
-		return V_ALIVE;
+		return V_ACKED;
 	}
 	if (!t->tcp_at_mark)
 		t->acked_mark = s.bytes_acked, t->tcp_at_mark = 1;
@@ -231,6 +234,13 @@ silence(struct tunnel *t, uint64_t now)
 	case V_NEW:
 		new_session(t, now, ev);
 		return;
+	case V_ACKED:
+		/* The far kernel acknowledges, but a frozen far vtund would
+		 * too (its socket buffer absorbs the probes): when probes are
+		 * expected and none come, the peer's word decides. */
+		if (t->conf.probes)
+			ask_peer(t, now);
+		/* FALLTHROUGH */
 	case V_ALIVE:
 		confirmed(t);
 		/* FALLTHROUGH */
@@ -275,16 +285,20 @@ peer_answer(struct tunnel *t, enum tunnel_input in, uint64_t now)
 
 	t->peer_probing = in == TI_PEER_PROBING ? 1 :
 	    in == TI_PEER_SILENT ? 0 : -1;
-	if (t->state != TS_SUSPECT)
+	if (t->state != TS_SUSPECT && t->state != TS_UP)
 		return;
+	/* Silence counts from the last probe, not from TCP's progress. */
 	if (in == TI_PEER_PROBING && t->ops->tap_rx(t->ctx, &rx) == 0 &&
-	    rx == t->rx_mark && now - t->alive_ms >= t->conf.detect_ms) {
+	    t->rx_mark != UINT64_MAX && rx == t->rx_mark &&
+	    now - t->probe_ms >= t->conf.detect_ms) {
 		snprintf(ev, sizeof(ev), "no probe for %.1f s while the peer "
 		    "probes, nothing received on the tap",
-		    secs(now - t->alive_ms));
+		    secs(now - t->probe_ms));
 		broken(t, now, ev);
 		return;
 	}
+	if (t->state != TS_SUSPECT)
+		return;
 	if (t->quiet_logged)
 		return;
 	t->quiet_logged = 1;
@@ -311,6 +325,7 @@ reach(struct tunnel *t, uint64_t now)
 static void
 broken(struct tunnel *t, uint64_t now, const char *ev)
 {
+	snprintf(t->dead_why, sizeof(t->dead_why), "%s", ev);
 	/* Whatever we send into a dead TCP session deepens its
 	 * retransmission back-off (SPEC §11): send nothing. */
 	t->ops->probes(t->ctx, 0);
@@ -457,9 +472,10 @@ restart(struct tunnel *t, uint64_t now)
 		    SIGHUP) == 0;
 	else
 		replace_client(t);
-	t->ops->record(t->ctx, 1, hup ? "sent SIGHUP to the vtund client "
-	    "(it reconnects at once)" : "replaced the vtund client (a "
-	    "fresh one connects at once)", hup ? ok : 1);
+	t->ops->record(t->ctx, TREC_TUNNEL_REPAIR, t->dead_why, hup ?
+	    "sent SIGHUP to the vtund client (it reconnects at once)" :
+	    "replaced the vtund client (a fresh one connects at once)",
+	    hup ? ok : 1);
 	change_state(t, TS_RESTARTING, now, "%s", hup ? "SIGHUP sent" :
 	    "client replaced");
 	t->ops->probes(t->ctx, 1);
@@ -480,8 +496,8 @@ check(struct tunnel *t, uint64_t now)
 	case TS_DEAD:
 		if (!t->urgent && now < t->restart_not_before) {
 			t->settle_ms = t->restart_not_before - now;
-			t->ops->record(t->ctx, 0, "restarts did not help; "
-			    "backing off", 0);
+			t->ops->record(t->ctx, TREC_TUNNEL_FAULT, t->dead_why,
+			    "restarts did not help; backing off", 0);
 			return CR_FAULT;
 		}
 		/* Ask the server to end its old session first, so that
@@ -532,6 +548,7 @@ new_session(struct tunnel *t, uint64_t now, const char *how)
 	 * the evidence rules find it as they would any other. */
 	change_state(t, TS_UP, now, "%s%s", how, t->state == TS_RESTARTING ?
 	    ": the restart made a new session" : "");
+	t->probe_ms = now;
 	alive_at(t, now);
 }
 
@@ -570,8 +587,12 @@ connecting(struct tunnel *t, uint64_t now)
 		t->urgent = 0;
 		t->restart_ms = now;
 		replace_client(t);
-		t->ops->record(t->ctx, 1, "replaced the vtund client after "
-		    "the outage (a fresh one connects at once)", 1);
+		snprintf(t->dead_why, sizeof(t->dead_why), "no tunnel for "
+		    "%.1f s: the client still waits out a connection attempt "
+		    "made during the outage", secs(waited));
+		t->ops->record(t->ctx, TREC_TAP_REPAIR, t->dead_why,
+		    "replaced the vtund client (a fresh one connects at once)",
+		    1);
 		change_state(t, TS_RESTARTING, now, "client replaced");
 		arm(t, now + REACH_SETTLE_MS * 2);
 		return CR_REPAIRED;
@@ -596,8 +617,10 @@ connecting(struct tunnel *t, uint64_t now)
 	t->restarts++;
 	t->restart_not_before = now + restart_backoff(t->restarts);
 	replace_client(t);
-	t->ops->record(t->ctx, 1, "the vtund client slept before its next "
-	    "attempt: replaced it (a fresh one connects at once)", 1);
+	snprintf(t->dead_why, sizeof(t->dead_why), "no tunnel for %.1f s: "
+	    "the vtund client sleeps before its next attempt", secs(waited));
+	t->ops->record(t->ctx, TREC_TAP_REPAIR, t->dead_why, "replaced the "
+	    "vtund client (a fresh one connects at once)", 1);
 	return CR_REPAIRED;
 }
 
@@ -663,7 +686,9 @@ no_client(struct tunnel *t, uint64_t now)
 	t->started_ms = now;
 	t->start_ok = 0;
 	if (t->state == TS_STARTING)
-		change_state(t, TS_NOSESSION, now, "vtund client started");
+		change_state(t, TS_NOSESSION, now, "vtund client started once "
+		    "the server's old session had ended (after %.3f s)",
+		    secs(now - t->since_ms));
 	t->settle_ms = TUNNEL_START_SETTLE_MS;
 	return CR_REPAIRED;
 }
@@ -763,12 +788,14 @@ probe(struct tunnel *t, uint64_t now)
 	if (was == TS_NOSESSION || was == TS_STARTING)
 		return;			/* a probe without a session? stale */
 	confirmed(t);
+	t->probe_ms = now;
 	if (was != TS_UP) {
 		outage_over(t, now);
 		t->ops->probes(t->ctx, 1);
 		t->reach_pending = 0;
 		t->replace = t->urgent = 0;
-		change_state(t, TS_UP, now, "a probe from the peer%s",
+		change_state(t, TS_UP, now, "%s%s", t->conf.probes ?
+		    "a probe from the peer" : "the counters rose on both ends",
 		    was == TS_RESTARTING ? ": the restart worked" : "");
 	}
 	alive_at(t, now);
@@ -832,6 +859,14 @@ tunnel_input(struct tunnel *t, enum tunnel_input in, const void *arg,
 		return 0;
 	case TI_CHECK:
 		return check(t, now);
+	case TI_COUNTERS_ALIVE:
+		probe(t, now);
+		return 0;
+	case TI_COUNTERS_DEAD:
+		if (t->state == TS_UP || t->state == TS_SUSPECT)
+			broken(t, now, "the tap counters did not move on both "
+			    "ends for two checks (LIVENESS counters)");
+		return 0;
 	default:
 		return 0;
 	}

@@ -67,6 +67,8 @@ enum tunnel_input {
 	TI_LOCK_FREE,	/* the server's old session released its lock */
 	TI_END_DONE,	/* the server answered "end" (or could not be asked) */
 	TI_CHECK,	/* check 5 runs: act if an action is due */
+	TI_COUNTERS_ALIVE,/* LIVENESS counters: the seed's rule saw flow */
+	TI_COUNTERS_DEAD,/* and two checks without it */
 	TI_MAX
 };
 
@@ -101,6 +103,13 @@ enum tunnel_restart {
 	TR_REPLACE,	/* stop it and start a fresh one (connects at once) */
 };
 
+/* What a record is about (the check it belongs to in the seed's order). */
+enum tunnel_record {
+	TREC_TUNNEL_FAULT,	/* check 5: a fault not repaired now */
+	TREC_TUNNEL_REPAIR,	/* check 5: a restart */
+	TREC_TAP_REPAIR,	/* check 4: a client replaced to connect */
+};
+
 struct tunnel_ops {
 	/* Evidence, fetched synchronously.  0, or -1 when not available. */
 	int	(*tap_rx)(void *ctx, uint64_t *rx);
@@ -125,7 +134,8 @@ struct tunnel_ops {
 	/* Run a check round soon (a decision waits for check 5). */
 	void	(*wake)(void *ctx);
 	/* Record a repair or a fault for the log, data file and mail. */
-	void	(*record)(void *ctx, int repair, const char *what, int ok);
+	void	(*record)(void *ctx, enum tunnel_record kind,
+		    const char *fault, const char *action, int ok);
 	void	(*mail)(void *ctx, const char *what);
 };
 
@@ -133,7 +143,9 @@ struct tunnel_conf {
 	int		 client;	/* this end is the vtund client */
 	uint64_t	 detect_ms;	/* PROBE_INTERVAL_MS x PROBE_MULTIPLIER */
 	uint64_t	 interval_ms;	/* PROBE_INTERVAL_MS */
-	int		 probes;	/* probes are sent (LIVENESS probe) */
+	int		 probes;	/* LIVENESS probe: probes are sent and
+					 * silence is judged; else the seed's
+					 * counter rule gives the verdicts */
 };
 
 /*
@@ -147,10 +159,12 @@ struct tunnel {
 	enum tunnel_state	 state;
 	uint64_t		 since_ms;	/* entered this state */
 	char			 why[200];	/* the evidence of the last change */
+	char			 dead_why[200];	/* why it was found broken */
 	uint64_t		 deadline;	/* 0: none */
 	uint64_t		 settle_ms;	/* for the check that fed an input */
 	/* evidence of life */
 	uint64_t		 alive_ms;	/* anything arrived last */
+	uint64_t		 probe_ms;	/* a genuine probe arrived last */
 	int			 have_mark;
 	uint64_t		 mark_ms, rx_mark, acked_mark;
 	int			 tcp_at_mark;	/* a TCP view at the mark */

@@ -234,7 +234,7 @@ ask_peers(const struct config *conf, struct status_peer *peers)
 
 /* The running daemon's status, through its control socket; -1 if none. */
 static int
-daemon_status(const struct config *conf, int json)
+daemon_status(const struct config *conf, int json, int local)
 {
 	struct ctl_conn *c;
 	char err[256], *line;
@@ -248,11 +248,12 @@ daemon_status(const struct config *conf, int json)
 		return -1;
 	}
 	if (json) {
-		rc = ctl_call(c, "status json", line, PEER_REPLY_MAX);
+		rc = ctl_call(c, local ? "status json" : "status json peers",
+		    line, PEER_REPLY_MAX);
 		if (rc == 0)
 			printf("%s\n", line + 3);
-	} else if ((rc = ctl_call(c, "status text", line, PEER_REPLY_MAX)) ==
-	    0) {
+	} else if ((rc = ctl_call(c, local ? "status text" :
+	    "status text peers", line, PEER_REPLY_MAX)) == 0) {
 		while ((rc = ctl_line(c, line, PEER_REPLY_MAX)) == 1)
 			printf("%s\n", line);
 		rc = rc == 0 ? 0 : 1;
@@ -281,7 +282,7 @@ cmd_status(const struct config *conf, int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
-	if ((rc = daemon_status(conf, json)) != -1)
+	if ((rc = daemon_status(conf, json, local)) != -1)
 		return rc;
 	if (!local) {
 		if ((peers = calloc(conf->ntaps, sizeof(*peers))) == NULL) {

@@ -220,14 +220,21 @@ interesting(const char *name)
 	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
 }
 
+/* "+NAME" changed, "-NAME" removed, "" an overrun: look at everything. */
 static void
-link_event(const char *name)
+link_event(const char *text)
 {
+	const char *name = text[0] ? text + 1 : text;
+
 	if (!interesting(name))
 		return;
 	if (name[0] == '\0' || strcmp(name, tc.tap->tap) == 0) {
 		datapath_tap_changed();
-		tc.full_scan = 1;	/* clients fighting flap the tap */
+		/* Two clients fighting for the session make its tap vanish
+		 * again and again: then every process is looked at.  A tap
+		 * that merely changed (taken off its bridge) is not that. */
+		if (text[0] != '+')
+			tc.full_scan = 1;
 	}
 	round_soon();
 }

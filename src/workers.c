@@ -532,14 +532,17 @@ uses(const struct tap_conf *t, const char *name)
 }
 
 void
-workers_link_event(const char *name)
+workers_link_event(const char *name, int removed)
 {
 	struct child *c;
+	char text[IFNAMSIZ + 2];
 
+	snprintf(text, sizeof(text), "%s%s", name[0] ? (removed ? "-" : "+") :
+	    "", name);
 	for (c = children; c != NULL; c = c->next)
 		if (c->state == C_RUNNING && (name[0] == '\0' ||
 		    uses(&c->tap, name)))
-			(void)msg_send_str(c->sock, MSG_LINK, 0, name);
+			(void)msg_send_str(c->sock, MSG_LINK, 0, text);
 }
 
 void

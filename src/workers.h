@@ -33,8 +33,8 @@ void	 workers_audit(void);
 void	 workers_signal(int sig);
 size_t	 workers_running(void);
 
-/* A link event: hand it to the workers of that interface ("" = all). */
-void	 workers_link_event(const char *name);
+/* A link event: hand it to the workers of NAME ("" = all, an overrun). */
+void	 workers_link_event(const char *name, int removed);
 /* vtund processes may have changed: every worker looks (proc events). */
 void	 workers_procs_changed(void);
 /* The peer's switches of SESSION, for its worker. */

@@ -41,8 +41,10 @@ for p in $(ip netns pids "$LAB_CLI"); do
 done
 if lab_wait_traffic 0 10 >/dev/null; then ok "caps/restarts-client"
 else not_ok "caps/restarts-client"; sed 's/^/#   /' "$(labfix_log cli)"; fi
-if grep -q 'tunnel: data flows (probes' "$(labfix_log cli)"; then ok "caps/probes"
-else not_ok "caps/probes"; fi
+# Probes went both ways: the daemon measured a round-trip time.
+rtt=$(labfix_cmd cli status --json --local | sed -n 's/.*"srtt_ms":\([0-9.]*\).*/\1/p')
+if [ -n "$rtt" ] && [ "$rtt" != "0.000" ]; then ok "caps/probes (srtt $rtt ms)"
+else not_ok "caps/probes (srtt ${rtt:-none})"; fi
 labfix_stop cli
 labfix_stop srv
 [ "$failures" -eq 0 ]

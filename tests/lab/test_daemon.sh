@@ -71,7 +71,7 @@ else
 fi
 
 S=$(lab_session 0)
-fault client-killed cli "client: no vtund client.*once the server's old session had ended" \
+fault client-killed cli "tunnel: starting -> no session: vtund client started once the server's old session had ended" \
     lab_in cli pkill -KILL -f "vtund\[c\]: $S "
 fault listener-killed srv "listener: no vtund listener" \
     sh -c "kill -KILL $(lab_pids srv 'waiting for connections' | tr '\n' ' ') 2>/dev/null; \

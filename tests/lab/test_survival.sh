@@ -56,8 +56,12 @@ else
 	not_ok "survival/worker-crash-loop"; sed 's/^/#   /' "$(labfix_log cli)" | tail
 fi
 
-# A corrupt data file: reported, safe defaults (every switch on), rebuilt.
+# A corrupt data file (found when the daemon starts: while it runs, the
+# daemon owns the file and switches change through its control socket):
+# reported, safe defaults (every switch on), rebuilt.
+labfix_stop cli
 printf 'switch bridge off\n\001\002garbage\377\n' >"$(labfix_dir cli)/data_tap0"
+labfix_start cli
 sleep 1
 if log_has cli 'data_tap0:2: unreadable line, using defaults'; then
 	ok "survival/corrupt-data-file-reported"

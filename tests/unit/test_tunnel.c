@@ -33,6 +33,8 @@ struct world {
 	int		 lan_busy;	/* frames arrive on the tap */
 	int		 zero_window;	/* far vtund frozen: acks, no progress */
 	int		 holes_stick;	/* new connections are black-holed too */
+	int		 far_frozen;	/* far vtund stopped: its kernel acks,
+					 * nothing comes back */
 	/* the session */
 	int		 ifindex;
 	int		 session;	/* the tap exists */
@@ -170,7 +172,8 @@ static void w_arm(void *ctx, uint64_t at) { ((struct world *)ctx)->deadline = at
 static void w_wake(void *ctx) { ((struct world *)ctx)->wake = 1; }
 
 static void
-w_record(void *ctx, int repair, const char *what, int ok)
+w_record(void *ctx, enum tunnel_record kind, const char *fault,
+    const char *what, int ok)
 {
 	((struct world *)ctx)->records++;
 }
@@ -255,6 +258,7 @@ step(struct world *w)
 		w->ifindex++;
 		w->inode++;
 		w->path_ok = !w->holes_stick;	/* a fresh flow passes */
+		w->far_frozen = 0;		/* a fresh server session */
 		memset(&w->tcp, 0, sizeof(w->tcp));
 		w->last_ack = w->now;
 		w->wake = 1;
@@ -274,7 +278,7 @@ step(struct world *w)
 	}
 	if (w->session && w->lan_busy && w->path_ok)
 		w->rx += 3;
-	if (w->session && w->path_ok && w->peer_probes &&
+	if (w->session && w->path_ok && w->peer_probes && !w->far_frozen &&
 	    w->now % 1000 == 500)
 		feed(w, TI_PROBE, NULL);
 	for (i = 0; i < w->nreach; i++) {
@@ -451,6 +455,25 @@ test_outage_holds_then_replaces(void)
 	CHECK(strstr(w.mail, "outage of") != NULL);
 }
 
+/*
+ * A frozen far vtund (SIGSTOP): its kernel still acknowledges our probes
+ * (the socket buffer absorbs them), nothing comes back.  TCP alone says
+ * alive; the peer's word that it probes decides.
+ */
+static void
+test_frozen_far_vtund(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.far_frozen = 1;
+	run(&w, 15000);
+	CHECK_INT(w.hups, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK(strstr(w.trail, "reaching > dead > ending > restarting > up") !=
+	    NULL);
+}
+
 /* The old session lost nothing (no probes, idle LAN): it just resumes. */
 static void
 test_outage_idle_session_resumes(void)
@@ -584,6 +607,7 @@ main(void)
 	RUN(test_black_hole_restarts);
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
+	RUN(test_frozen_far_vtund);
 	RUN(test_outage_holds_then_replaces);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);
