@@ -403,16 +403,22 @@ probe_dropped(const struct probe *pr)
 /* --- judging a frame (reads the probe, never writes it) --- */
 
 /*
- * Fresh: F echoes one of our last PROBE_FRESH_SEQS frames, sent after the
- * peer's current epoch was first taken (or the last reset), so it was made
- * after its sender heard us, lately, and after that epoch appeared: a
- * recording of an earlier peer cannot be fresh.
+ * Heard: F echoes a frame of ours sent after the peer's current epoch was
+ * first taken (or the last reset), so it was made after that epoch
+ * appeared: a recording of an earlier peer cannot be.
  */
+static int
+has_heard(const struct probe *pr, const struct probe_frame *f)
+{
+	return f->echo_epoch == pr->epoch && f->echo_seq > pr->peer.since &&
+	    f->echo_seq <= pr->seq;
+}
+
+/* Fresh: heard, and lately: it echoes one of our last PROBE_FRESH_SEQS. */
 static int
 is_fresh(const struct probe *pr, const struct probe_frame *f)
 {
-	return f->echo_epoch == pr->epoch && f->echo_seq > pr->peer.since &&
-	    f->echo_seq <= pr->seq && pr->seq - f->echo_seq < PROBE_FRESH_SEQS;
+	return has_heard(pr, f) && pr->seq - f->echo_seq < PROBE_FRESH_SEQS;
 }
 
 /* The peer's epoch was taken during our last PROBE_FRESH_SEQS sends. */
@@ -434,7 +440,7 @@ refuse(char *why, size_t len, const char *what, uint64_t epoch,
 /* Rule 3: the anti-replay window of the peer's current epoch. */
 static enum verdict
 judge_window(const struct probe *pr, const struct probe_frame *f,
-    int fresh, char *why, size_t len)
+    char *why, size_t len)
 {
 	const struct probe_peer *p = &pr->peer;
 	uint64_t d;
@@ -449,7 +455,7 @@ judge_window(const struct probe *pr, const struct probe_frame *f,
 	}
 	/* A sender that never showed it hears us gets a grace, no more:
 	 * what a recording replayed into a fresh probe can fake. */
-	if (!fresh && !p->proven &&
+	if (!p->proven && !has_heard(pr, f) &&
 	    pr->seq - p->since >= PROBE_FRESH_SEQS) {
 		snprintf(why, len, "epoch %llu does not hear us",
 		    (unsigned long long)f->epoch);
@@ -466,7 +472,7 @@ judge(const struct probe *pr, const struct probe_frame *f, char *why,
 	int fresh = is_fresh(pr, f);
 
 	if (p->have && f->epoch == p->epoch)
-		return judge_window(pr, f, fresh, why, len);
+		return judge_window(pr, f, why, len);
 	if (!fresh && f->epoch <= p->stale)
 		return refuse(why, len, "stale epoch", f->epoch, f->seq);
 	if (!p->have || f->epoch > p->epoch)
@@ -576,7 +582,7 @@ judge_mtu(struct probe *pr, const struct probe_frame *f, uint64_t now_ms)
 
 static void
 commit(struct probe *pr, const struct probe_frame *f, enum verdict v,
-    int fresh)
+    int heard)
 {
 	struct probe_peer *p = &pr->peer;
 	uint64_t now = clock_us();
@@ -586,7 +592,7 @@ commit(struct probe *pr, const struct probe_frame *f, enum verdict v,
 		newest = advance_window(pr, f);
 	else
 		start_epoch(pr, f, v);
-	p->proven |= fresh;
+	p->proven |= heard;
 	p->taken_at = pr->seq;
 	pr->last_rx_ms = now / 1000;
 	if (f->flags & PROBE_FLAG_FULL) {
@@ -641,7 +647,7 @@ probe_take(struct probe *pr, const uint8_t *buf, size_t len)
 		return drop(pr, &pr->replays, why);
 	if (v == DROP_UNCONFIRMED)
 		return drop(pr, &pr->unconfirmed, why);
-	commit(pr, &f, v, is_fresh(pr, &f));
+	commit(pr, &f, v, has_heard(pr, &f));
 	return 1;
 }
 

@@ -32,7 +32,7 @@
  *	14 "VFXP"(4) version=2(1) flags(1)   1 full-size, 2 sent by the
  *	                                     server end, 4 by the client end
  *	20 len(2)          the whole frame's length, tag included
- *	22 full_rx_len(2)  length of that last full-size probe (0: none)
+ *	22 full_rx_len(2)  length of the probe full_rx_seq names (0: none)
  *	24 sender_id(4)    random per instance: our own frames, reflected
  *	28 hold_us(4)      how long the sender held echo_us before sending
  *	32 epoch(8)        sender's epoch: grows across its restarts
@@ -48,26 +48,29 @@
  *	160 zeros up to len - 32 (full-size probes only), then the tag(32)
  * A small probe is PROBE_FRAME_LEN (192) bytes; a full-size one is the
  * tap's MTU + 14.  Frames longer than len (driver padding) are accepted;
- * the bytes after len are ignored.
+ * the bytes after len are ignored.  Version 1 frames (unauthenticated)
+ * are dropped as malformed: during an upgrade, an end still on v1 gives
+ * no probe evidence, which is absence of evidence, not death.
  *
  * What is taken.  A frame is judged before anything changes; one that is
  * malformed, not of our session, fails the MAC, is our own, or is not new
  * changes nothing but a drop counter and last_drop.  Anti-replay follows
  * IPsec (RFC 4303 §3.4.3): per peer epoch the highest seq and a 64-frame
  * bitmap below it, so `proto udp` tunnels may reorder within 64 frames;
- * each frame is taken at most once.  A frame is *fresh* when it echoes our
- * epoch and one of our last PROBE_FRESH_SEQS frames, sent after the peer's
- * current epoch was first taken (or the last reset): it was made by
- * someone who heard us lately and after that epoch appeared, which no
- * recording of an earlier peer can be.  An epoch is *proven* once a fresh
- * frame of it was taken since the last reset.  Epochs order the peer's
- * lifetimes:
+ * each frame is taken at most once.  A frame has *heard* us when it
+ * echoes our epoch and a seq of ours sent after the peer's current epoch
+ * was first taken (or the last reset): it was made after that epoch
+ * appeared, which no recording of an earlier peer can be.  It is *fresh*
+ * when it has heard us lately: the echo is one of our last
+ * PROBE_FRESH_SEQS frames.  An epoch is *proven* once a frame of it that
+ * has heard us was taken since the last reset (however slow the link).
+ * Epochs order the peer's lifetimes:
  *   1. nothing known of the peer: taken;
  *   2. a higher epoch than the peer's: taken at once (the peer restarted);
  *   3. the same epoch: taken if its seq is new to the window, and, while
- *      the epoch is unproven, only during a grace of PROBE_FRESH_SEQS of
- *      our sends (BFD's three-way idea: a sender that never shows it hears
- *      us is not a peer for long);
+ *      the epoch is unproven and the frame has not heard us, only during a
+ *      grace of PROBE_FRESH_SEQS of our sends (BFD's three-way idea: a
+ *      sender that never shows it hears us is not a peer for long);
  *   4. a lower epoch: a replay, unless the frame is fresh and the current
  *      epoch is not both proven and alive (taken during our last
  *      PROBE_FRESH_SEQS sends).  Then the peer has changed (another
@@ -79,9 +82,9 @@
  * proven, so that another machine behind the new session, whatever its
  * epoch, is taken as soon as it is fresh.  Why no replay locks out the
  * genuine peer, before or after a reset: a replay is a copy of a frame
- * some sender of this key sent earlier, so it is never fresh, never
- * proves its epoch, and its (epoch, seq) is at most where that sender got
- * to.  If the genuine peer has the highest epoch (the normal case: epochs
+ * some sender of this key sent earlier, so it has not heard us (let alone
+ * lately), never proves its epoch, and its (epoch, seq) is at most where
+ * that sender got to.  If the genuine peer has the highest epoch (the normal case: epochs
  * grow), rules 2 and 3 take its next frames whatever was replayed.  If a
  * replayed epoch is higher (the peer changed), the genuine peer's frames
  * turn fresh within one interval of hearing us and rule 4 takes them,
@@ -181,7 +184,7 @@ struct probe_peer {
 	uint64_t	 top;			/* highest seq taken */
 	uint64_t	 seen;			/* bit i: seq top - i taken */
 	uint64_t	 full_sent;		/* its count at top */
-	int		 proven;		/* a fresh frame of this epoch */
+	int		 proven;		/* it has heard us since */
 	uint64_t	 since;			/* our seq at its start or reset */
 	uint64_t	 taken_at;		/* our seq when we last took one */
 	uint64_t	 tx_us, rx_us;		/* last small one: to echo */

@@ -287,17 +287,23 @@ test_tool_inject(void)
 	char *silent[] = { TOOL_INJECT, "-r", "-w", "1", "pb", "lcsr", NULL };
 	struct probe a, b;
 	uint64_t top;
+	int rcvbuf = 1 << 20;
 
 	if (access(TOOL_INJECT, X_OK) == -1)
 		SKIP(TOOL_INJECT " not built");
 	pair(&a, &b, "pa", "pb");
+	/* Room for every frame, so each one sent is one counted. */
+	CHECK_INT(setsockopt(b.fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)), 0);
 	round_trip(&a, &b);
 	CHECK_INT(run_inject(blind, NULL, &b), 0);
-	CHECK(b.malformed >= 200 && b.auth_failures >= 100);
+	CHECK_INT(drops(&b), 350);
+	CHECK(b.malformed >= 250 && b.auth_failures == 100);
 	CHECK_INT(b.replays, 0);
 	/* Replays and altered copies of a's probes, as they flow. */
 	CHECK_INT(run_inject(all, &a, &b), 0);
-	CHECK(b.replays >= 10);
+	CHECK_INT(drops(&b), 350 + 385);
+	CHECK_INT(b.replays, 10);
 	top = b.peer.top;
 	round_trip(&a, &b);
 	CHECK(b.peer.top == top + 1);	/* a's next seq: no forged one won */

@@ -512,6 +512,27 @@ test_unheard_sender(void)
 	CHECK_INT(xfer(&a, &b), 1);	/* a proven peer stays a peer */
 }
 
+/* A slow link after a reset: the peer's echoes lag far behind, but they
+ * show it heard us since, and that proves it. */
+static void
+test_slow_peer_proven_after_reset(void)
+{
+	struct probe a, b;
+	uint8_t buf[PROBE_FRAME_LEN];
+	int i;
+
+	setup(&a, &b);
+	converse(&a, &b, 2);
+	probe_forget_peer(&b);
+	CHECK_INT(xfer(&b, &a), 1);		/* the one a hears */
+	for (i = 0; i < 2 * PROBE_FRESH_SEQS; i++)
+		probe_make(&b, buf, sizeof(buf));	/* still in flight */
+	for (i = 0; i < 2 * PROBE_FRESH_SEQS; i++)
+		CHECK_INT(xfer(&a, &b), 1);
+	CHECK(b.peer.proven);
+	CHECK_INT(b.unconfirmed, 0);
+}
+
 static void
 test_counters(void)
 {
@@ -628,6 +649,7 @@ main(void)
 	RUN(test_reflection_of_earlier_lifetime);
 	RUN(test_window);
 	RUN(test_unheard_sender);
+	RUN(test_slow_peer_proven_after_reset);
 	RUN(test_counters);
 	RUN(test_mtu_state);
 	RUN(test_mtu_unjudged_without_peer);
