@@ -11,10 +11,14 @@ mkdir -p "$out"
 if ! command -v "$CC" >/dev/null; then
 	echo "skip - fuzz: $CC is not installed"; exit 0
 fi
+# The Makefile's PKGS: every library src/ links.
+pkgs="libnl-route-3.0 libnl-idiag-3.0 libnl-3.0 libsodium libsystemd"
+# shellcheck disable=SC2086  # pkgs and pkg-config's words are meant to split
 flags="-std=c11 -D_GNU_SOURCE -DVERSION=0 -g -O1 -Isrc \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    $(pkg-config --cflags libnl-route-3.0 libnl-3.0 libsystemd)"
-libs=$(pkg-config --libs libnl-route-3.0 libnl-3.0 libsystemd)
+    $(pkg-config --cflags $pkgs)"
+# shellcheck disable=SC2086
+libs=$(pkg-config --libs $pkgs)
 srcs=""
 for f in src/*.c; do
 	case $f in src/vtundfix.c|src/vtundctl.c) ;; *) srcs="$srcs $f" ;; esac

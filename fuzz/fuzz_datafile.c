@@ -1,0 +1,46 @@
+/*
+ * libFuzzer target: the data-file reader (src/datafile.c datafile_read).
+ * A data file may have been edited or damaged by anyone who can write
+ * DATA_DIR.  Invariants: an in-memory file never gives an I/O error; a
+ * corrupt one gives exactly the defaults and a FILE:LINE message; a good
+ * one gives NUL-terminated, single-line texts.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datafile.h"
+#include "memfile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fail(const char *what, const char *err)
+{
+	fprintf(stderr, "fuzz_datafile: %s (%s)\n", what, err);
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct datafile df, defaults;
+	const char *path = memfile(data, size);
+	char err[4200] = "";
+	int r = datafile_read(path, &df, err, sizeof(err));
+
+	if (r == -1)
+		fail("I/O error reading memory: the reader cannot open the "
+		    "memfd path; give it an entry point taking a FILE *", err);
+	datafile_defaults(&defaults);
+	if (r == 1 && (memcmp(&df, &defaults, sizeof(df)) != 0 ||
+	    strncmp(err, path, strlen(path)) != 0 ||
+	    strstr(err, "unreadable line") == NULL))
+		fail("a corrupt file did not give the defaults", err);
+	if (r == 0 && (memchr(df.fault, '\0', sizeof(df.fault)) == NULL ||
+	    memchr(df.repair, '\0', sizeof(df.repair)) == NULL ||
+	    strchr(df.fault, '\n') != NULL || strchr(df.repair, '\n') != NULL))
+		fail("a text is not one terminated line", df.fault);
+	return 0;
+}
