@@ -294,7 +294,8 @@ ask_hosts(struct conn *c)
 
 		if (!scope_allows(conf, &c->sc, &conf->taps[i]))
 			continue;
-		for (j = 0; j < c->nhosts && strcmp(c->hosts[j], host); j++)
+		for (j = 0; j < c->nhosts && strcmp(c->hosts[j], host) != 0;
+		    j++)
 			;
 		if (j == c->nhosts)
 			snprintf(c->hosts[c->nhosts++], HOST_MAX, "%s", host);
@@ -346,7 +347,8 @@ status_done(struct tap_report *r, size_t n, void *arg)
 	for (i = 0; i < conf->ntaps; i++) {
 		if (!scope_allows(conf, &c->sc, &conf->taps[i]))
 			continue;
-		for (j = 0; j < n && strcmp(r[j].tap, conf->taps[i].tap); j++)
+		for (j = 0; j < n && strcmp(r[j].tap, conf->taps[i].tap) != 0;
+		    j++)
 			;
 		if (j < n) {
 			peer_of(c, &conf->taps[i], &r[j], &peers[i]);

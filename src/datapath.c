@@ -42,6 +42,7 @@ static struct reach	*reacher;
 static uint64_t		 probes_rx, probes_tx;
 
 static void	 feed(enum tunnel_input in);
+static void	 op_mail(void *, const char *);
 
 /* --- evidence --- */
 
@@ -222,6 +223,36 @@ op_signal_client(void *ctx, pid_t pid, int sig)
 	return procs_signal(&tc->client, sig);
 }
 
+/*
+ * Now and then a probe of the tap's full frame size: a path that passes
+ * small frames and drops full-size ones (an MTU black hole) is reported
+ * once and mailed once; a restart would not cure it, so none is made.
+ */
+static void
+full_probe(void)
+{
+	static enum probe_mtu_state told = PROBE_MTU_UNKNOWN;
+	struct link_info li;
+	char what[200];
+
+	if (probe_full_due(&pr) && links_get(tc->links, tc->tap->tap, &li) ==
+	    0 && li.mtu > 0 && probe_send_full(&pr, li.mtu) == 0)
+		probes_tx++;
+	if (pr.mtu.state == told)
+		return;
+	if (pr.mtu.state == PROBE_MTU_LOST) {
+		snprintf(what, sizeof(what), "full-size frames (%u bytes) do "
+		    "not cross the tunnel, small ones do: an MTU black hole on "
+		    "the path; a restart would not cure it", pr.mtu.size);
+		log_warnx("tunnel: %s", what);
+		op_mail(NULL, what);
+	} else if (told == PROBE_MTU_LOST) {
+		log_info("tunnel: full-size frames (%u bytes) cross the tunnel "
+		    "again", pr.mtu.size);
+	}
+	told = pr.mtu.state;
+}
+
 static void
 send_probe(void *arg)
 {
@@ -232,6 +263,7 @@ send_probe(void *arg)
 			probes_tx++;
 		else if (errno != EAGAIN && errno != ENOBUFS)
 			datapath_tap_changed();
+		full_probe();
 	}
 	ev_timer_set(&probe_timer, tc->conf->probe_interval_ms, send_probe,
 	    NULL);
@@ -440,15 +472,17 @@ datapath_tap_changed(void)
 }
 
 /*
- * probe API v2: adapted mechanically.  The key comes from the session's
- * passwd; a session without one gets a stand-in key from its name alone
- * (what v1 had: no secret), said once in the log.  Epoch 0: the realtime
- * clock.
+ * The key comes from the session's vtund passwd, which both ends share.
+ * A session without one gets a stand-in key from its name alone (no
+ * secret: forgeable), said once in the log.  The epoch is the wall clock
+ * in microseconds: a far end that restarts has a higher one and is taken
+ * at once, replays of the old one are not.
  */
 static void
 probe_start(const struct tapcheck *t)
 {
 	uint8_t pkey[PROBE_KEY_LEN] = { 0 };
+	struct timespec ts;
 
 	if (probe_derive_key(sess.passwd, t->tap->session, pkey) == -1) {
 		if (t->conf->liveness == LIVENESS_PROBE)
@@ -457,7 +491,11 @@ probe_start(const struct tapcheck *t)
 			    t->tap->session);
 		(void)probe_derive_key(t->tap->session, t->tap->session, pkey);
 	}
-	probe_init(&pr, t->tap->tap, t->tap->session, pkey, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	probe_init(&pr, t->tap->tap, t->tap->session, pkey,
+	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	probe_set_side(&pr, t->conf->machine == ROLE_CLIENT ?
+	    PROBE_SIDE_CLIENT : PROBE_SIDE_SERVER);
 }
 
 int

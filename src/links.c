@@ -100,6 +100,7 @@ links_get(struct links *l, const char *name, struct link_info *info)
 	snprintf(info->name, sizeof(info->name), "%s",
 	    rtnl_link_get_name(link));
 	info->ifindex = rtnl_link_get_ifindex(link);
+	info->mtu = rtnl_link_get_mtu(link);
 	flags = rtnl_link_get_flags(link);
 	info->admin_up = (flags & IFF_UP) != 0;
 	info->carrier = (flags & IFF_LOWER_UP) != 0 ||

@@ -23,6 +23,7 @@ struct link_info {
 	char	 master[IFNAMSIZ];	/* bridge it is a port of, or "" */
 	uint64_t rx_packets, tx_packets;
 	uint64_t rx_bytes, tx_bytes;
+	unsigned mtu;
 };
 
 struct links;				/* a request socket and its state */

@@ -46,6 +46,7 @@ msg_recv(int fd, struct msg_hdr *h, void *buf, size_t len)
 	struct msghdr m;
 	ssize_t n;
 
+	memset(h, 0, sizeof(*h));
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = iov;
 	m.msg_iovlen = 2;

@@ -48,16 +48,31 @@ reach_new(const struct tcp_addrs *server, uint16_t port, reach_cb cb,
 }
 
 static void
-finish(struct attempt *a, int answered)
+drop_attempt(struct attempt *a)
 {
-	struct reach *r = a->r;
-
 	if (a->fd != -1) {
 		ev_del_fd(a->fd);
 		close(a->fd);
 	}
 	a->fd = -1;
 	ev_timer_cancel(&a->timeout);
+}
+
+/*
+ * One attempt ended.  An answer ends every other attempt too: those were
+ * started while the underlay was out, and their timeouts would report a
+ * silence that is over.
+ */
+static void
+finish(struct attempt *a, int answered)
+{
+	struct reach *r = a->r;
+	int i;
+
+	drop_attempt(a);
+	if (answered)
+		for (i = 0; i < REACH_MAX; i++)
+			drop_attempt(&r->a[i]);
 	r->cb(answered, r->arg);
 }
 

@@ -14,6 +14,7 @@
 #define RESTART_BACKOFF_FIRST_MS	500
 #define RESTART_BACKOFF_MAX_MS		60000
 #define REACH_SETTLE_MS			100
+#define REACH_TIMEOUT_GUARD_MS		1500	/* > reach.h's timeout */
 
 static const char *const state_names[TS_MAX] = {
 	[TS_NOSESSION] = "no session",
@@ -399,6 +400,10 @@ underlay_back(struct tunnel *t, uint64_t now)
 static void
 reach_result(struct tunnel *t, int ok, uint64_t now)
 {
+	/* A silence reported after an answer is from an older attempt. */
+	if (!ok && t->reach_ok_ms != 0 &&
+	    now - t->reach_ok_ms < REACH_TIMEOUT_GUARD_MS)
+		return;
 	t->reach_pending = 0;
 	t->reach_ok = ok;
 	if (ok)
@@ -467,6 +472,7 @@ restart(struct tunnel *t, uint64_t now)
 	/* The old socket, to tell the new session from it. */
 	if (tcp_sample(t, &s, &changed) != 1)
 		t->inode = 0;
+	t->restart_hup = hup;
 	if (hup)
 		ok = ok && t->ops->signal_client(t->ctx, t->client_pid,
 		    SIGHUP) == 0;
@@ -587,6 +593,7 @@ connecting(struct tunnel *t, uint64_t now)
 		t->urgent = 0;
 		t->restart_ms = now;
 		replace_client(t);
+		t->restart_hup = 0;
 		snprintf(t->dead_why, sizeof(t->dead_why), "no tunnel for "
 		    "%.1f s: the client still waits out a connection attempt "
 		    "made during the outage", secs(waited));
@@ -629,6 +636,8 @@ tap_seen(struct tunnel *t, const struct tunnel_tap *tap, uint64_t now)
 {
 	char how[64];
 
+	if (tap == NULL)
+		return CR_OK;
 	if (!tap->present) {
 		no_session(t, now);
 		return t->conf.client ? connecting(t, now) : CR_SKIP;
@@ -646,6 +655,8 @@ tap_seen(struct tunnel *t, const struct tunnel_tap *tap, uint64_t now)
 static int
 client_seen(struct tunnel *t, const struct tunnel_client *c, uint64_t now)
 {
+	if (c == NULL)
+		return CR_OK;
 	t->client_pid = c->pid;
 	t->client_kind = c->kind;
 	t->client_sleeping = c->sleeping;
@@ -732,7 +743,11 @@ restart_tick(struct tunnel *t, uint64_t now)
 	struct tunnel_tcp s;
 	int changed;
 
-	if (t->ifindex != 0 && tcp_sample(t, &s, &changed) == 1 && changed) {
+	/* After SIGHUP a kept tap (persist keep) shows the new session
+	 * only as a new connection; a replaced client makes a new tap, and
+	 * its connection comes before its session. */
+	if (t->restart_hup && t->ifindex != 0 &&
+	    tcp_sample(t, &s, &changed) == 1 && changed) {
 		new_session(t, now, "vtund has a new TCP connection");
 		return;
 	}

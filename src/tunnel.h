@@ -187,6 +187,7 @@ struct tunnel {
 	uint64_t		 restart_not_before;
 	uint64_t		 restart_ms;	/* the last one */
 	int			 replace;	/* next restart replaces */
+	int			 restart_hup;	/* the last one was a SIGHUP */
 	int			 urgent;	/* the underlay is back: no back-off */
 	int			 end_answered;
 	/* the underlay */
@@ -214,7 +215,7 @@ const char *tunnel_state_name(enum tunnel_state);
 const char *tunnel_input_name(enum tunnel_input);
 
 /* Timing (SPEC §5, §11); see docs/tunnel-states.md. */
-#define TUNNEL_REACH_EVERY_MS	500	/* the underlay watched this often */
+#define TUNNEL_REACH_EVERY_MS	250	/* the underlay watched this often */
 
 #define TUNNEL_END_WAIT_MS	2000	/* the server ends within ~1 s */
 #define TUNNEL_RESTART_GRACE_MS	5000	/* a new session gets this long */

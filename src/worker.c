@@ -243,7 +243,7 @@ static void
 supervisor_message(int fd, void *arg)
 {
 	static char buf[MSG_PAYLOAD_MAX + 1];
-	struct msg_hdr h;
+	struct msg_hdr h = { 0, 0, 0 };
 	int r;
 
 	while ((r = msg_recv(fd, &h, buf, sizeof(buf))) == 1) {

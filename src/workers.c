@@ -430,7 +430,7 @@ workers_reload(const struct config *next)
 	struct child *c, *nc, **keep;
 	size_t i;
 
-	if ((keep = calloc(next->ntaps + 1, sizeof(*keep))) == NULL)
+	if ((keep = calloc(next->ntaps + 1, sizeof(struct child *))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < next->ntaps; i++)
 		keep[i] = keeper(&next->taps[i], globals);
@@ -756,7 +756,7 @@ child_message(int fd, void *arg)
 {
 	static char buf[MSG_PAYLOAD_MAX + 1];
 	struct child *c = arg;
-	struct msg_hdr h;
+	struct msg_hdr h = { 0, 0, 0 };
 	int r = -1;
 
 	while (c->sock == fd && (r = msg_recv(fd, &h, buf, sizeof(buf))) ==

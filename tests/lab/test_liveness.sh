@@ -183,6 +183,7 @@ fi
 # daemons, so that the outage's mail is not held behind the restarts'.
 start_both EMAIL noc@example.net || exit 1
 : >"$LAB_DIR/mail-cli.out"
+: >"$(labfix_log cli)"; : >"$(labfix_log srv)"
 before=$(client_pid)
 outage_start
 sleep 12

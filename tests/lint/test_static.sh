@@ -4,7 +4,7 @@ cd "$(dirname "$0")/../.." || exit 2
 failures=0
 # shellcheck disable=SC2046  # pkg-config's words are meant to split
 set -- -std=c11 -D_GNU_SOURCE '-DVERSION="0"' -Isrc \
-    $(pkg-config --cflags libnl-route-3.0 libnl-3.0 libsystemd)
+    $(pkg-config --cflags libnl-route-3.0 libnl-idiag-3.0 libnl-3.0 libsodium libsystemd)
 if out=$(cppcheck --enable=warning,performance,portability --std=c11 \
     --quiet --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -Isrc \
     --suppress=missingIncludeSystem src 2>&1); then
