@@ -376,6 +376,12 @@ peerchan_host(const struct peer_chan *ch)
 	return ch->host;
 }
 
+void
+peerchan_set_conf(struct peer_chan *ch, const struct config *conf)
+{
+	ch->conf = conf;
+}
+
 struct peer_chan *
 peerchan_new(const struct config *conf, const char *host)
 {
@@ -389,21 +395,19 @@ peerchan_new(const struct config *conf, const char *host)
 	return ch;
 }
 
+/* Every request still queued is answered (NULL) before the channel goes. */
 void
 peerchan_free(struct peer_chan *ch)
 {
-	struct pending *p;
-
 	if (ch == NULL)
 		return;
 	if (ch->conn != NULL) {
 		ev_del_fd(ch->conn->from);
 		conn_stop(ch->conn);
+		ch->conn = NULL;
 	}
 	ev_timer_cancel(&ch->timeout);
-	while ((p = ch->head) != NULL) {
-		ch->head = p->next;
-		free(p);
-	}
+	while (ch->count > 0)
+		chan_answer(ch, NULL);
 	free(ch);
 }

@@ -63,5 +63,7 @@ int	 peerchan_request(struct peer_chan *, const char *request,
 /* Is the channel connected (handshake done)? */
 int	 peerchan_up(const struct peer_chan *);
 const char *peerchan_host(const struct peer_chan *);
+/* The configuration was reloaded: use CONF from now on. */
+void	 peerchan_set_conf(struct peer_chan *, const struct config *conf);
 
 #endif

@@ -60,6 +60,7 @@ use_hosts(void)
 			hubs = h;
 		}
 		h->used = 1;
+		peerchan_set_conf(h->ch, conf);	/* a reload freed the old */
 	}
 	for (pp = &hubs; (h = *pp) != NULL;) {
 		if (h->used) {

@@ -65,8 +65,10 @@ labfix_start srv || not_ok "hub/start-srv"
 # The client end in the foreground: its sanitizer reports are kept.
 ip netns exec "$LAB_CLI" "$VTUNDFIX" -n -f "$(labfix_conf cli)" \
     >/dev/null 2>"$LAB_DIR/cli.stderr" &
-if wait_for 30 [ "$(count_workers cli)" -eq "$N" ] &&
-    [ "$(count_workers srv)" -eq "$N" ]; then
+all_workers() {
+	[ "$(count_workers cli)" -eq "$N" ] && [ "$(count_workers srv)" -eq "$N" ]
+}
+if wait_for 30 all_workers; then
 	ok "hub/workers ($N on each end)"
 else
 	not_ok "hub/workers: $(count_workers cli) and $(count_workers srv), want $N"
@@ -75,8 +77,8 @@ fi
 # The worker of tap 80 killed: respawned (the supervisor watches all).
 old=$(workers cli tap80)
 kill -KILL "$old"
-if wait_for 10 [ -n "$(workers cli tap80)" ] &&
-    [ "$(workers cli tap80)" != "$old" ] &&
+respawned() { local p; p=$(workers cli tap80); [ -n "$p" ] && [ "$p" != "$old" ]; }
+if wait_for 10 respawned &&
     grep -q 'worker tap80 killed by signal 9' "$(labfix_log cli)"; then
 	ok "hub/worker-80-respawned"
 else
@@ -133,8 +135,8 @@ else not_ok "hub/after-storm-all-up"; fi
 # SIGTERM: everything stops within a few seconds.
 t0=$(lab_now_ms)
 kill -TERM "$sup"
-if wait_for 15 sh -c "! kill -0 $sup 2>/dev/null" &&
-    [ "$(count_workers cli)" -eq 0 ]; then
+gone() { ! kill -0 "$sup" 2>/dev/null && [ "$(count_workers cli)" -eq 0 ]; }
+if wait_for 15 gone; then
 	ok "hub/sigterm-stops-all ($(($(lab_now_ms) - t0)) ms)"
 else
 	not_ok "hub/sigterm-stops-all: $(count_workers cli) workers left"
