@@ -80,17 +80,37 @@ kind_of(const struct vtund_proc *p)
 	}
 }
 
-/* The one client: a cheap look at the one we know, else a scan. */
+#define ASK_WAIT	(-2)
+
+/*
+ * The session's clients: a fresh answer of the supervisor's process view
+ * first (it may show a duplicate); else a cheap look at the one we know;
+ * else (none known, or every process wanted this round) ask the view and
+ * wait for its answer, which runs the round again.  No worker scans /proc.
+ */
 static int
-find_clients(struct tapcheck *tc, struct vtund_proc *p, int max, int full)
+find_clients(struct tapcheck *tc, struct vtund_proc *p, int max)
 {
-	if (!full && tc->client.pid > 0 && procs_refresh(&tc->client) == 0 &&
-	    tc->client.client && strcmp(tc->client.session,
-	    tc->tap->session) == 0) {
+	int n;
+
+	if (tc->view.side == 'c' && tc->view.seq != tc->view_used[0]) {
+		tc->view_used[0] = tc->view.seq;
+		n = tc->view.n < max ? tc->view.n : max;
+		memcpy(p, tc->view.p, (size_t)n * sizeof(*p));
+		return n;
+	}
+	if (!tc->full_scan && tc->client.pid > 0 &&
+	    procs_refresh(&tc->client) == 0 && tc->client.client &&
+	    strcmp(tc->client.session, tc->tap->session) == 0) {
 		p[0] = tc->client;
 		return 1;
 	}
-	return procs_find_session(tc->tap->session, 1, p, (size_t)max);
+	if (tc->ask_procs == NULL)	/* no supervisor: look ourselves */
+		return procs_find_session(tc->tap->session, 1, p, (size_t)max);
+	if (!tc->view.pending && tc->ask_procs('c', 1) == -1)
+		return -1;
+	tc->settle_ms = 500;		/* the answer wakes us sooner */
+	return ASK_WAIT;
 }
 
 enum check_result
@@ -101,9 +121,11 @@ check_client(struct tapcheck *tc)
 	char fault[128];
 	int n, r;
 
-	n = find_clients(tc, p, MAX_CLIENTS, tc->full_scan);
+	n = find_clients(tc, p, MAX_CLIENTS);
+	if (n == ASK_WAIT)
+		return CR_WAIT;
 	if (n == -1) {
-		log_warn("client: cannot scan /proc");
+		log_warn("client: cannot look at the processes");
 		return CR_OK;
 	}
 	if (n > MAX_CLIENTS)

@@ -25,16 +25,39 @@
 #define LISTENER_GRACE_S	2
 #define START_SETTLE_MS		300
 
+/*
+ * The listener: the one we know, re-read; else the process view's answer;
+ * else ask it (-2: wait for the answer, which runs the round again).
+ * FRESH: the answer must be as of now (before starting one).
+ */
 static int
-listener_running(struct tapcheck *tc)
+listener_running(struct tapcheck *tc, int fresh)
 {
 	struct vtund_proc p[4];
 	int n;
 
-	n = procs_find_listener(p, 4);
-	if (n > 0)
-		tc->listener_pid = p[0].pid;
-	return n > 0;
+	if (tc->view.side == 'l' && tc->view.seq != tc->view_used[1]) {
+		tc->view_used[1] = tc->view.seq;
+		if (tc->view.n > 0)
+			tc->listener = tc->view.p[0];
+		else
+			memset(&tc->listener, 0, sizeof(tc->listener));
+		return tc->view.n > 0;
+	}
+	if (tc->listener.pid > 0 && procs_refresh(&tc->listener) == 0 &&
+	    tc->listener.kind == VTUND_LISTENER)
+		return 1;
+	memset(&tc->listener, 0, sizeof(tc->listener));
+	if (tc->ask_procs == NULL) {	/* no supervisor: look ourselves */
+		n = procs_find_listener(p, 4);
+		if (n > 0)
+			tc->listener = p[0];
+		return n > 0;
+	}
+	if (!tc->view.pending && tc->ask_procs('l', fresh) == -1)
+		return -1;
+	tc->settle_ms = 500;
+	return -2;
 }
 
 /* Start the listener unless another worker just did; 1 if started. */
@@ -54,7 +77,8 @@ start_listener(struct tapcheck *tc, char *action, size_t len)
 			close(fd);
 		return -1;
 	}
-	if (!listener_running(tc) && (fstat(fd, &st) == -1 ||
+	/* Under the lock, the whole truth: a scan (a listener starts rarely). */
+	if (procs_find_listener(NULL, 0) == 0 && (fstat(fd, &st) == -1 ||
 	    st.st_size == 0 || time(NULL) - st.st_mtime >= LISTENER_GRACE_S)) {
 		pid = exec_spawn(tc->conf->listener_start.argv);
 		if (ftruncate(fd, 0) == 0)
@@ -73,9 +97,11 @@ enum check_result
 check_listener(struct tapcheck *tc)
 {
 	char action[PATH_MAX + 64];
-	int r;
+	int r = listener_running(tc, 1);
 
-	if (listener_running(tc))
+	if (r == -2)
+		return CR_WAIT;
+	if (r == 1)
 		return CR_OK;
 	if (!repair_allowed(tc, CHK_LISTENER)) {
 		check_fault(tc, CHK_LISTENER, "no vtund listener");

@@ -49,7 +49,22 @@ struct tapcheck {
 	struct tunnel		 tunnel;	/* tunnel.c */
 	struct vtund_proc	 client;	/* check_client.c: the one client,
 						 * pid 0 if none */
-	pid_t			 listener_pid;	/* check_listener.c */
+	struct vtund_proc	 listener;	/* check_listener.c */
+	/*
+	 * The supervisor's process view (procview.h), asked through
+	 * ask_procs (the worker's); its answers land in view (written by the
+	 * worker only), and a check takes one by its seq.
+	 */
+	int			(*ask_procs)(char side, int fresh);
+	struct {
+		char		 side;		/* 'c' client, 'l' listener */
+		int		 pending;	/* a question is out */
+		unsigned	 seq;		/* answers so far */
+		int		 n;
+		struct vtund_proc p[16];
+	} view;
+	unsigned		 view_used[2];	/* the checks: seq taken, by
+						 * client (0) and listener (1) */
 	struct {				/* check_forward.c */
 		struct counters	 uplink, tap;
 		uint64_t	 probes_rx, probes_tx;

@@ -23,7 +23,11 @@ enum msg_type {
 	MSG_REPORT_REQ,		/* s->w: send your report */
 	MSG_REPORT,		/* w->s: struct tap_report (status.h) */
 	MSG_PEER_SWITCHES,	/* s->w: the peer's switches, "service=on ..." */
-	MSG_PROCS,		/* s->w: vtund processes may have changed */
+	MSG_PROCS,		/* s->w: a new vtund process of yours: look */
+	MSG_PROCS_REQ,		/* w->s: "c|s|l 0|1 SESSION": the client's,
+				 * server's or the listener's processes,
+				 * fresh or not (procview.h) */
+	MSG_PROCS_REPLY,	/* s->w: struct vtund_proc[] */
 	MSG_TYPE_MAX
 };
 

@@ -455,6 +455,30 @@ procs_watch(pid_t pid)
 }
 
 int
+procs_lock_holder(const char *session, struct vtund_proc *p)
+{
+	pid_t pid;
+	int held = procs_session_locked(session, &pid);
+
+	if (held != 1)
+		return held;
+	if (procs_read(pid, p) == -1 || p->client ||
+	    p->kind == VTUND_LISTENER || strcmp(p->session, session) != 0)
+		return 0;		/* a zombie, or not the session's */
+	return 1;
+}
+
+int
+procs_read(pid_t pid, struct vtund_proc *p)
+{
+	struct stat netns;
+
+	if (stat("/proc/self/ns/net", &netns) == -1)
+		return -1;
+	return read_proc(pid, &netns, p);
+}
+
+int
 procs_refresh(struct vtund_proc *p)
 {
 	struct vtund_proc q;

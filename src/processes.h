@@ -114,6 +114,15 @@ int	 procs_watch(pid_t pid);
  */
 int	 procs_refresh(struct vtund_proc *p);
 
+/*
+ * The server session of SESSION that holds vtund's lock (the one killold
+ * would end), from the lock file: no scan.  1 and *P, 0 none, -1 error.
+ */
+int	 procs_lock_holder(const char *session, struct vtund_proc *p);
+
+/* Read PID as a vtund process of this namespace: 0 and *P, or -1. */
+int	 procs_read(pid_t pid, struct vtund_proc *p);
+
 /* The inodes of PID's sockets (socket:[N] in /proc/PID/fd); count or -1. */
 int	 procs_socket_inodes(pid_t pid, uint64_t *out, size_t max);
 

@@ -22,14 +22,16 @@
 #include "log.h"
 #include "metrics.h"
 #include "peerhub.h"
+#include "processes.h"
 #include "proctitle.h"
+#include "procview.h"
 #include "supervisor.h"
 #include "workers.h"
 
 static struct config	*cur;		/* on the heap: reloads swap it */
 static int		 pidfile_fd = -1;
 static int		 terminating;
-static struct ev_timer	 audit_timer, watchdog_timer, metrics_timer;
+static struct ev_timer	 audit_timer, watchdog_timer, metrics_timer, scan_timer;
 static uint64_t		 watchdog_usec;
 static struct links_watch *links;
 
@@ -138,6 +140,8 @@ reload(void)
 	sd_notify(0, "RELOADING=1");
 	log_info("reloading %s: %zu tap%s", next->path, next->ntaps,
 	    next->ntaps == 1 ? "" : "s");
+	if (strcmp(next->vtund, cur->vtund) != 0)
+		(void)procs_init(next->vtund);
 	workers_reload(next);
 	peerhub_reload(next);
 	control_reload(next);
@@ -204,6 +208,15 @@ audit(void *arg)
 	workers_audit();
 	ev_timer_set(&audit_timer, cur->delay_parentcheck * 1000ULL, audit,
 	    NULL);
+}
+
+/* The view's periodic round: a full scan, whatever the events said. */
+static void
+periodic_scan(void *arg)
+{
+	procview_scan();
+	ev_timer_set(&scan_timer, cur->delay_betweencheck * 1000ULL,
+	    periodic_scan, NULL);
 }
 
 static void
@@ -282,6 +295,8 @@ start_timers(void)
 		write_metrics(NULL);
 	ev_timer_set(&audit_timer, cur->delay_parentcheck * 1000ULL, audit,
 	    NULL);
+	ev_timer_set(&scan_timer, cur->delay_betweencheck * 1000ULL,
+	    periodic_scan, NULL);
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
 		watchdog_ping(NULL);
 }
@@ -296,6 +311,9 @@ supervisor_main(struct config *conf, int foreground)
 	log_info("started: %s, %s, %zu tap%s", cur->path,
 	    machine_name(cur->machine), cur->ntaps, cur->ntaps == 1 ? "" : "s");
 	workers_set_peer(peerhub_ask);
+	(void)procs_init(cur->vtund);
+	procview_on_new(workers_procs_new);
+	procview_start();
 	peerhub_start(cur);
 	workers_start(cur);
 	start_timers();
@@ -312,6 +330,7 @@ supervisor_main(struct config *conf, int foreground)
 	if (cur->metrics_file[0] && metrics_write(cur, NULL, 0, 0) == -1)
 		log_warn("%s", cur->metrics_file);
 	peerhub_stop();
+	procview_stop();
 	links_watch_close(links);
 	unlink(cur->pid_file);
 	close(pidfile_fd);

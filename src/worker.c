@@ -156,6 +156,46 @@ peer_switches(const char *text)
 	round_soon();
 }
 
+/* --- the supervisor's process view --- */
+
+static uint32_t		 procs_id;	/* the question out */
+static uint64_t		 procs_asked_ms;
+#define PROCS_WAIT_MS	2000	/* an answer lost: ask again */
+
+static int
+ask_procs(char side, int fresh)
+{
+	char text[SESSION_MAX + 8];
+
+	snprintf(text, sizeof(text), "%c %d %s", side, fresh,
+	    side == 'l' ? "" : tc.tap->session);
+	procs_id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	if (msg_send_str(sup, MSG_PROCS_REQ, procs_id, text) == -1)
+		return -1;
+	tc.view.side = side;
+	tc.view.pending = 1;
+	procs_asked_ms = ev_now_ms();
+	return 0;
+}
+
+static void
+procs_answered(uint32_t id, const void *data, size_t len)
+{
+	size_t n = len / sizeof(struct vtund_proc);
+
+	if (id != procs_id || len % sizeof(struct vtund_proc) != 0)
+		return;			/* stale, or not ours */
+	if (n > sizeof(tc.view.p) / sizeof(tc.view.p[0]))
+		n = sizeof(tc.view.p) / sizeof(tc.view.p[0]);
+	memcpy(tc.view.p, data, n * sizeof(struct vtund_proc));
+	tc.view.n = (int)n;
+	tc.view.pending = 0;
+	tc.view.seq++;
+	round_soon();
+}
+
 /* --- control requests, already scoped by the supervisor --- */
 
 static void
@@ -254,6 +294,7 @@ supervisor_message(int fd, void *arg)
 		case MSG_REPORT_REQ: send_report(h.id); break;
 		case MSG_PEER_SWITCHES: peer_switches(buf); break;
 		case MSG_PROCS: rescan_soon(); break;
+		case MSG_PROCS_REPLY: procs_answered(h.id, buf, h.len); break;
 		default: break;
 		}
 	}
@@ -281,7 +322,7 @@ static void
 watch_vtund(void)
 {
 	pid_t want = tc.conf->machine == ROLE_CLIENT ? tc.client.pid :
-	    tc.listener_pid;
+	    tc.listener.pid;
 
 	if (want == vtund_pid)
 		return;
@@ -308,6 +349,8 @@ run_round(void *arg)
 {
 	uint64_t again, now = ev_now_ms();
 
+	if (tc.view.pending && now - procs_asked_ms > PROCS_WAIT_MS)
+		tc.view.pending = 0;	/* no answer: the next round asks */
 	if (now >= next_full_ms) {
 		tc.full_scan = 1;	/* the periodic round looks at all */
 		next_full_ms = now + tc.conf->delay_betweencheck * 1000ULL;
@@ -422,6 +465,7 @@ worker_main(const struct config *conf, const struct tap_conf *tap, int fd)
 	memset(&tc, 0, sizeof(tc));
 	tc.conf = conf;
 	tc.tap = tap;
+	tc.ask_procs = ask_procs;
 	sup = fd;
 	if (ev_init() == -1)
 		fatal("epoll");

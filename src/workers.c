@@ -17,6 +17,7 @@
 #include "msg.h"
 #include "peer_client.h"
 #include "processes.h"
+#include "procview.h"
 #include "worker.h"
 #include "workers.h"
 
@@ -556,6 +557,51 @@ workers_procs_changed(void)
 }
 
 void
+workers_procs_new(const char *session, int client)
+{
+	struct child *c = by_session(session);
+
+	if (c != NULL && client == (conf->machine == ROLE_CLIENT))
+		(void)msg_send(c->sock, MSG_PROCS, 0, NULL, 0);
+}
+
+struct procs_ctx {
+	uint32_t	 gen, id;
+};
+
+static void
+procs_answered(const struct vtund_proc *p, int n, void *arg)
+{
+	struct procs_ctx *pc = arg;
+	struct child *c = by_gen(pc->gen);
+
+	if (c != NULL)
+		(void)msg_send(c->sock, MSG_PROCS_REPLY, pc->id, p,
+		    (size_t)n * sizeof(*p));
+	free(pc);
+}
+
+/* "c|s|l FRESH SESSION" */
+static void
+procs_request(struct child *c, uint32_t id, const char *text)
+{
+	struct procs_ctx *pc;
+	char side = text[0];
+	int fresh = text[0] != '\0' && text[1] == ' ' && text[2] == '1';
+	const char *session = strlen(text) > 4 ? text + 4 : "";
+
+	if ((side != 'c' && side != 's' && side != 'l') ||
+	    (pc = malloc(sizeof(*pc))) == NULL) {
+		(void)msg_send(c->sock, MSG_PROCS_REPLY, id, NULL, 0);
+		return;
+	}
+	pc->gen = c->gen;
+	pc->id = id;
+	procview_query(side == 'l' ? "" : session, side == 'c', fresh,
+	    procs_answered, pc);
+}
+
+void
 workers_peer_switches(const char *session, const char *text)
 {
 	struct child *c = by_session(session);
@@ -765,6 +811,7 @@ child_message(int fd, void *arg)
 		case MSG_PEER_REQ: peer_request(c, h.id, buf); break;
 		case MSG_CTL_REPLY: ask_answered(c, h.id, buf); break;
 		case MSG_REPORT: report_arrived(h.id, buf, h.len); break;
+		case MSG_PROCS_REQ: procs_request(c, h.id, buf); break;
 		default: break;
 		}
 	}

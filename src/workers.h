@@ -37,6 +37,8 @@ size_t	 workers_running(void);
 void	 workers_link_event(const char *name, int removed);
 /* vtund processes may have changed: every worker looks (proc events). */
 void	 workers_procs_changed(void);
+/* A new vtund process of SESSION got its title (procview.h). */
+void	 workers_procs_new(const char *session, int client);
 /* The peer's switches of SESSION, for its worker. */
 void	 workers_peer_switches(const char *session, const char *text);
 
