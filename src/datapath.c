@@ -18,7 +18,6 @@
 #include "peer.h"
 #include "probe.h"
 #include "processes.h"
-#include "reach.h"
 #include "tcpinfo.h"
 #include "tunnel.h"
 
@@ -27,6 +26,7 @@
 static struct tapcheck	*tc;
 static struct dp_session sess;
 static dp_ask_fn	 ask;
+static int		(*reach_ask)(const char *);
 static void		(*wake_round)(void);
 static struct probe	 pr;
 static int		 probing;	/* sending probes (not paused) */
@@ -38,7 +38,6 @@ static struct tcp_addrs	 peer_addrs;
 static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
-static struct reach	*reacher;
 static uint64_t		 probes_rx, probes_tx;
 
 static void	 feed(enum tunnel_input in);
@@ -170,20 +169,25 @@ op_end_session(void *ctx)
 
 /* --- the underlay --- */
 
-static void
-reach_done(int answered, void *arg)
-{
-	feed(answered ? TI_REACH_OK : TI_REACH_FAIL);
-}
-
+/*
+ * The supervisor watches the server once for every tunnel to it
+ * (reachhub.h); its answer comes as datapath_reach_result().
+ */
 static void
 op_reach(void *ctx)
 {
-	if (reacher == NULL) {
+	char text[HOST_MAX + 8];
+
+	snprintf(text, sizeof(text), "%u %s", (unsigned)sess.port,
+	    tc->conf->server);
+	if (!have_addrs || reach_ask(text) == -1)
 		feed(TI_REACH_OK);	/* cannot tell: assume it answers */
-		return;
-	}
-	reach_try(reacher);
+}
+
+void
+datapath_reach_result(int answered)
+{
+	feed(answered ? TI_REACH_OK : TI_REACH_FAIL);
 }
 
 /* --- actions --- */
@@ -500,7 +504,7 @@ probe_start(const struct tapcheck *t)
 
 int
 datapath_start(struct tapcheck *t, const struct dp_session *s,
-    dp_ask_fn a, void (*w)(void))
+    dp_ask_fn a, int (*r)(const char *), void (*w)(void))
 {
 	const struct config *c = t->conf;
 	struct tunnel_conf tconf;
@@ -511,6 +515,7 @@ datapath_start(struct tapcheck *t, const struct dp_session *s,
 	tc = t;
 	sess = *s;
 	ask = a;
+	reach_ask = r;
 	wake_round = w;
 	tconf.client = c->machine == ROLE_CLIENT;
 	tconf.interval_ms = c->probe_interval_ms;
@@ -524,10 +529,6 @@ datapath_start(struct tapcheck *t, const struct dp_session *s,
 		have_addrs = 1;
 	if (!sess.udp && (ti = tcpinfo_open()) == NULL)
 		log_warn("tunnel: no TCP view of vtund's connection");
-	if (have_addrs && tconf.client &&
-	    (reacher = reach_new(&peer_addrs, sess.port, reach_done, NULL)) ==
-	    NULL)
-		log_warn("tunnel: cannot watch the server");
 	probe_start(t);
 	datapath_tap_changed();
 	if (tconf.probes) {
@@ -550,8 +551,6 @@ datapath_stop(void)
 	if (pr.fd != -1)
 		ev_del_fd(pr.fd);
 	probe_close(&pr);
-	reach_free(reacher);
-	reacher = NULL;
 	tcpinfo_close(ti);
 	ti = NULL;
 }

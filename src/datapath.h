@@ -23,8 +23,11 @@ struct dp_session {
 	char		 passwd[128];	/* the probe key comes from it */
 };
 
+/* REACH asks the supervisor whether "PORT HOST" answers (reachhub.h). */
 int	 datapath_start(struct tapcheck *, const struct dp_session *,
-	    dp_ask_fn ask, void (*wake)(void));
+	    dp_ask_fn ask, int (*reach)(const char *), void (*wake)(void));
+/* The supervisor's answer to a reach question. */
+void	 datapath_reach_result(int answered);
 void	 datapath_stop(void);
 /* The tap appeared, changed or vanished: rebind the probe socket. */
 void	 datapath_tap_changed(void);

@@ -28,6 +28,8 @@ enum msg_type {
 				 * server's or the listener's processes,
 				 * fresh or not (procview.h) */
 	MSG_PROCS_REPLY,	/* s->w: struct vtund_proc[] */
+	MSG_REACH_REQ,		/* w->s: "PORT HOST": does it answer? */
+	MSG_REACH_RESULT,	/* s->w: "1" it answers, "0" not */
 	MSG_TYPE_MAX
 };
 

@@ -25,6 +25,7 @@
 #include "processes.h"
 #include "proctitle.h"
 #include "procview.h"
+#include "reachhub.h"
 #include "supervisor.h"
 #include "workers.h"
 
@@ -331,6 +332,7 @@ supervisor_main(struct config *conf, int foreground)
 		log_warn("%s", cur->metrics_file);
 	peerhub_stop();
 	procview_stop();
+	reachhub_stop();
 	links_watch_close(links);
 	unlink(cur->pid_file);
 	close(pidfile_fd);

@@ -706,32 +706,14 @@ no_client(struct tunnel *t, uint64_t now)
 
 /* --- timers --- */
 
-/* An outage tick: did the old session resume on its own?  Watch on. */
+/*
+ * An outage tick: keep the question open (the supervisor watches the
+ * server for every tunnel to it).  Nothing is sampled: nothing arrives
+ * during an outage, and a probe or the server's answer ends it.
+ */
 static void
 outage_tick(struct tunnel *t, uint64_t now)
 {
-	struct tunnel_tcp s;
-	uint64_t rx;
-	int changed;
-
-	if (t->ifindex != 0 && t->ops->tap_rx(t->ctx, &rx) == 0 &&
-	    t->rx_mark != UINT64_MAX && rx != t->rx_mark) {
-		change_state(t, TS_UP, now, "frames arrive again after %.1f s",
-		    secs(now - t->outage_ms));
-		outage_over(t, now);
-		t->ops->probes(t->ctx, 1);
-		alive_at(t, now);
-		return;
-	}
-	if (t->ifindex != 0 && tcp_sample(t, &s, &changed) == 1 &&
-	    !changed && t->tcp_at_mark && s.bytes_acked != t->acked_mark) {
-		change_state(t, TS_UP, now, "TCP acknowledges again after "
-		    "%.1f s", secs(now - t->outage_ms));
-		outage_over(t, now);
-		t->ops->probes(t->ctx, 1);
-		alive_at(t, now);
-		return;
-	}
 	reach(t, now);
 	arm(t, now + TUNNEL_REACH_EVERY_MS);
 }

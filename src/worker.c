@@ -196,6 +196,12 @@ procs_answered(uint32_t id, const void *data, size_t len)
 	round_soon();
 }
 
+static int
+ask_reach(const char *text)
+{
+	return msg_send_str(sup, MSG_REACH_REQ, 0, text);
+}
+
 /* --- control requests, already scoped by the supervisor --- */
 
 static void
@@ -295,6 +301,8 @@ supervisor_message(int fd, void *arg)
 		case MSG_PEER_SWITCHES: peer_switches(buf); break;
 		case MSG_PROCS: rescan_soon(); break;
 		case MSG_PROCS_REPLY: procs_answered(h.id, buf, h.len); break;
+		case MSG_REACH_RESULT: datapath_reach_result(buf[0] == '1');
+			break;
 		default: break;
 		}
 	}
@@ -481,7 +489,7 @@ worker_main(const struct config *conf, const struct tap_conf *tap, int fd)
 	load_datafile();
 	notify_init(conf, tap);
 	session_of(&sess);
-	datapath_start(&tc, &sess, ask_peer, round_soon);
+	datapath_start(&tc, &sess, ask_peer, ask_reach, round_soon);
 	log_info("checking %s: session %s, bridge %s, uplink %s", tap->tap,
 	    tap->session, tap->bridge, tap->uplink);
 	run_round(NULL);

@@ -18,6 +18,7 @@
 #include "peer_client.h"
 #include "processes.h"
 #include "procview.h"
+#include "reachhub.h"
 #include "worker.h"
 #include "workers.h"
 
@@ -76,6 +77,7 @@ static int		(*ask_peer)(const char *, const char *, peer_answer_cb,
 static rlim_t		 nofile_soft;	/* restored in workers */
 
 static void	 spawn(struct child *);
+static void	 reach_told(uint64_t, int);
 static void	 child_message(int, void *);
 
 static uint32_t
@@ -233,6 +235,7 @@ child_exited(int fd, void *arg)
 	c->pid = 0;
 	ev_timer_cancel(&c->kill_timer);
 	fail_pending(c->gen);
+	reachhub_forget(c->gen);
 	snprintf(tap, sizeof(tap), "%s", c->tap.tap);
 	if (stopping || c->state == C_ENDING) {
 		log_debug("worker %s %s", tap, how);
@@ -357,6 +360,7 @@ workers_start(const struct config *c)
 {
 	size_t i;
 
+	reachhub_init(reach_told);
 	conf = c;
 	stopping = 0;
 	raise_nofile(c->ntaps);
@@ -601,6 +605,28 @@ procs_request(struct child *c, uint32_t id, const char *text)
 	    procs_answered, pc);
 }
 
+/* "PORT HOST" */
+static void
+reach_request(struct child *c, const char *text)
+{
+	char *end;
+	unsigned long port = strtoul(text, &end, 10);
+
+	if (*end != ' ' || port == 0 || port > 65535 ||
+	    reachhub_ask(c->gen, end + 1, (uint16_t)port) == -1)
+		(void)msg_send_str(c->sock, MSG_REACH_RESULT, 0, "1");
+}
+
+static void
+reach_told(uint64_t who, int answered)
+{
+	struct child *c = by_gen((uint32_t)who);
+
+	if (c != NULL)
+		(void)msg_send_str(c->sock, MSG_REACH_RESULT, 0,
+		    answered ? "1" : "0");
+}
+
 void
 workers_peer_switches(const char *session, const char *text)
 {
@@ -812,6 +838,7 @@ child_message(int fd, void *arg)
 		case MSG_CTL_REPLY: ask_answered(c, h.id, buf); break;
 		case MSG_REPORT: report_arrived(h.id, buf, h.len); break;
 		case MSG_PROCS_REQ: procs_request(c, h.id, buf); break;
+		case MSG_REACH_REQ: reach_request(c, buf); break;
 		default: break;
 		}
 	}
