@@ -216,22 +216,40 @@ test_server_hostile_input(void)
 	CHECK(stat(path, &st) == -1);
 }
 
+/*
+ * Many more bad lines than PEER_ERRORS_MAX, then a good request: the server
+ * answers exactly PEER_ERRORS_MAX errors, says goodbye and hangs up, so the
+ * good request after them gets no answer.  Without the hang-up there would
+ * be one error per line (GARBAGE_LINES) and an "ok" at the end.
+ */
+#define GARBAGE_LINES	(PEER_ERRORS_MAX * 8)
+
 static void
 test_server_hangs_up_on_garbage(void)
 {
-	char in[4096], out[16384];
+	char in[GARBAGE_LINES * 12 + 32], out[16384];
 	unsigned seed = 12345;
-	int i, errors = 0;
+	size_t n = 0;
+	int i, j, errors = 0;
 	const char *p;
 
-	for (i = 0; i < (int)sizeof(in); i++) {
-		seed = seed * 1103515245 + 12345;
-		in[i] = (char)(seed >> 16);
+	for (i = 0; i < GARBAGE_LINES; i++) {
+		in[n++] = '\x01';		/* never a valid request */
+		for (j = 0; j < 10; j++) {
+			seed = seed * 1103515245 + 12345;
+			in[n] = (char)(seed >> 16);
+			if (in[n] != '\n')
+				n++;
+		}
+		in[n++] = '\n';
 	}
-	CHECK_INT(converse(in, sizeof(in), out, sizeof(out)), 0);
+	n += (size_t)snprintf(in + n, sizeof(in) - n, "vtundfix-peer 1\n");
+	CHECK_INT(converse(in, n, out, sizeof(out)), 0);
 	for (p = out; (p = strstr(p, "err ")) != NULL; p++)
 		errors++;
-	CHECK(errors <= PEER_ERRORS_MAX + 1);
+	CHECK_INT(errors, PEER_ERRORS_MAX + 1);
+	p = strstr(out, "err too many errors, goodbye\n");
+	CHECK(p != NULL && p[strlen("err too many errors, goodbye\n")] == '\0');
 	CHECK(strstr(out, "ok ") == NULL);
 }
 
