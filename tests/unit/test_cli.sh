@@ -55,9 +55,17 @@ expect test-vtund-conf-problem 1 'FAIL tap1 session lcsr2: multi killold \(found
 expect test-with-command 2 'takes no command' \
     "$VTUNDFIX" -t -f "$tmp/good.conf" status
 expect switch-bad-tap 2 'tap7' "$VTUNDFIX" -f "$tmp/good.conf" off tap7 local
-expect switch-off-local 0 'tap0' "$VTUNDFIX" -f "$tmp/good.conf" off tap0 local bridge
-expect status-after-off 3 'bridge' "$VTUNDFIX" -f "$tmp/good.conf" status
-expect status-json 3 '"version": ?1' "$VTUNDFIX" -f "$tmp/good.conf" status --json
+# The status row of tap0 (not the header, which names every check) says
+# which switch is off; --local: this end only, the peer is not asked.
+expect status-before-off 3 '^tap0 +lcsr +.* all on$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local
+expect switch-off-local 0 '^tap0: bridge off \(local\)$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" off tap0 local bridge
+expect status-after-off 3 '^tap0 +lcsr +.* bridge off$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local
+expect status-json-version 3 '"version": ?1' "$VTUNDFIX" -f "$tmp/good.conf" status --local --json
+expect status-json 3 '"switches":\{"service":true,"vlan":true,"bridge":false,' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local --json
 expect status-bad-arg 2 'unexpected "--xml"' "$VTUNDFIX" -f "$tmp/good.conf" status --xml
 # The seed's file, unchanged, then with a vtund.conf that meets its needs.
 expect seed-file 1 'FAIL tap0 session lcsr: not in /etc/vtund.conf' \
