@@ -41,6 +41,8 @@ error_of(const char *text)
 }
 
 #define CLIENT	"MACHINE client\nSERVER 10.0.0.1\n"
+#define LONG40	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"	/* + '/' */
+#define LONG100	LONG40 LONG40 "aaaaaaaaaaaaaaaaaaaaaa"
 #define TAPLINE	"tap0 lcsr 192.168.1.100 br0 eth0.763\n"
 
 static void
@@ -93,6 +95,7 @@ test_defaults(void)
 	CHECK_INT(c.probe_interval_ms, 1000);
 	CHECK_INT(c.probe_multiplier, 3);
 	CHECK_STR(c.metrics_file, "");
+	CHECK_STR(c.control_socket, "/run/vtundfix/control");
 	CHECK_INT(c.listener_start.argc, 4);
 	CHECK_STR(c.listener_start.argv[0], "/usr/sbin/vtund");
 	CHECK_STR(c.listener_start.argv[1], "-s");
@@ -130,7 +133,13 @@ test_every_key(void)
 	    "PROBE_MULTIPLIER 5\n"
 	    "MAIL_COMMAND /usr/local/bin/mailer -t\n"
 	    "METRICS_FILE /var/lib/node/vtundfix.prom\n"
-	    "tap3 sess 10.0.0.2 br3 enp1s0\n", &c, err, sizeof(err)), 0);
+	    "CONTROL_SOCKET /run/vfx-lab1/control\n"
+	    "tap3 sess 10.0.0.2 br3 enp1s0\n"
+	    "tap4 sess4 vpn-gw.example.org br4 enp2s0\n"
+	    "tap5 sess5 fd00::5 br5 enp3s0\n", &c, err, sizeof(err)), 0);
+	CHECK_STR(c.control_socket, "/run/vfx-lab1/control");
+	CHECK_STR(c.taps[1].client_ip, "vpn-gw.example.org");
+	CHECK_STR(c.taps[2].client_ip, "fd00::5");
 	CHECK_INT(c.machine, ROLE_SERVER);
 	CHECK_STR(c.directory, "/opt/vtundfix/");
 	CHECK_INT(c.delay_betweencheck, 60);
@@ -177,6 +186,10 @@ test_equal(void)
 	CHECK(!config_equal(&a, &b));
 	config_free(&b);
 	CHECK_INT(load_text(CLIENT "tap0 lcsr 192.168.1.100 br0 eth0.764\n", &b,
+	    err, sizeof(err)), 0);
+	CHECK(!config_equal(&a, &b));
+	config_free(&b);
+	CHECK_INT(load_text(CLIENT "CONTROL_SOCKET /run/other\n" TAPLINE, &b,
 	    err, sizeof(err)), 0);
 	CHECK(!config_equal(&a, &b));
 	config_free(&b);
@@ -307,6 +320,25 @@ test_errors(void)
 	  ":3: bridge name \"..\" is not allowed" },
 	{ CLIENT "tap0 lcsr -oProxy br0 eth0.1\n",
 	  ":3: client ip \"-oProxy\" is not a host name or address" },
+	{ CLIENT "tap0 lcsr 192.168.1.300 br0 eth0.1\n",
+	  ":3: client ip \"192.168.1.300\" is not a valid IPv4 address" },
+	{ CLIENT "tap0 lcsr 10.1.2 br0 eth0.1\n",
+	  ":3: client ip \"10.1.2\" is not a valid IPv4 address" },
+	{ CLIENT "tap0 lcsr 10.1.2.3. br0 eth0.1\n",
+	  ":3: client ip \"10.1.2.3.\" is not a valid IPv4 address" },
+	{ "MACHINE client\nSERVER 10.0.0.256\n" TAPLINE,
+	  ":2: SERVER \"10.0.0.256\" is not a valid IPv4 address" },
+	{ CLIENT "tap0 -lcsr 1.2.3.4 br0 eth0.1\n",
+	  ":3: session name \"-lcsr\" starts with '-'" },
+	{ CLIENT "tap0 . 1.2.3.4 br0 eth0.1\n",
+	  ":3: session name \".\" is not allowed" },
+	{ CLIENT "tap0 .. 1.2.3.4 br0 eth0.1\n",
+	  ":3: session name \"..\" is not allowed" },
+	{ CLIENT "CONTROL_SOCKET run/control\n" TAPLINE,
+	  ":3: CONTROL_SOCKET: \"run/control\" is not an absolute path" },
+	{ CLIENT "CONTROL_SOCKET /" LONG100 "/control\n" TAPLINE,
+	  ":3: CONTROL_SOCKET: \"/" LONG40 "...\" is longer than 107 "
+	  "characters (a unix socket's limit)" },
 	};
 	size_t i;
 
