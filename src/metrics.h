@@ -1,7 +1,7 @@
 /*
  * metrics: METRICS_FILE in the Prometheus textfile-collector format, for
  * node_exporter's --collector.textfile.directory.  Written atomically (temp
- * file + rename) by the supervisor from the data files, every
+ * file + rename, safefile.h) by the supervisor from the data files, every
  * METRICS_INTERVAL_S and when it stops.  One prefix, vtundfix_; base units
  * (seconds, ratios); counters end in _total.
  */
@@ -16,7 +16,10 @@
 
 /* Write the metrics of every tap into FP. */
 void	 metrics_format(const struct config *conf, int up, FILE *fp);
-/* Replace conf->metrics_file atomically; 0 or -1 (errno). */
+/*
+ * Replace conf->metrics_file atomically (sf_replace(): a planted symlink or
+ * someone else's file there is refused); 0 or -1 (errno, sf_error()).
+ */
 int	 metrics_write(const struct config *conf, int up);
 
 #endif
