@@ -163,6 +163,24 @@ reap(pid_t pid)
 	return pid;
 }
 
+/* Two close-on-exec pipes, or -1 (errno) with neither open. */
+static int
+pipe_pair(int a[2], int b[2])
+{
+	int err;
+
+	if (pipe2(a, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(b, O_CLOEXEC) == -1) {
+		err = errno;
+		close(a[0]);
+		close(a[1]);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Detached: an intermediate child starts the program and exits at once,
  * so the program is reparented (to init or the nearest subreaper) and the
@@ -219,15 +237,8 @@ exec_spawn(char *const argv[])
 	int pidp[2], errp[2], err;
 	pid_t mid, pid;
 
-	if (pipe2(pidp, O_CLOEXEC) == -1)
+	if (pipe_pair(pidp, errp) == -1)
 		return -1;
-	if (pipe2(errp, O_CLOEXEC) == -1) {
-		err = errno;
-		close(pidp[0]);
-		close(pidp[1]);
-		errno = err;
-		return -1;
-	}
 	if ((mid = fork()) == 0) {
 		close(pidp[0]);
 		close(errp[0]);
@@ -413,13 +424,8 @@ exec_pipe(char *const argv[], int *to_child, int *from_child)
 	int in[2], out[2], err;
 	pid_t pid;
 
-	if (pipe2(in, O_CLOEXEC) == -1)
+	if (pipe_pair(in, out) == -1)
 		return -1;
-	if (pipe2(out, O_CLOEXEC) == -1) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
 	pid = start_child(argv, in[0], out[1], 1, 0);
 	err = errno;
 	close(in[0]);

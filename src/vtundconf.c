@@ -26,7 +26,7 @@ enum keyword {
 	KW_PROTO, KW_DEVICE, KW_KEEPALIVE, KW_OTHER,
 };
 
-static const struct {
+static const struct keyword_def {
 	const char	*name;
 	enum keyword	 kw;
 } keywords[] = {
@@ -47,7 +47,7 @@ static const struct {
 };
 
 /* The parameter words that are numbers to vtund (cfg_param). */
-static const struct {
+static const struct param_def {
 	const char	*name;
 	int		 value;
 } params[] = {
@@ -221,46 +221,59 @@ skip_block(struct lexer *lx)
 	return 0;
 }
 
-/* A keyword of vtund 3.0.4, exactly; else by vtund 2.x's 4 characters. */
+/*
+ * Look WORD up in a table of N entries of SIZE bytes, each starting with
+ * its name: exactly, as vtund 3.0.4 does, else by vtund 2.x's rule (the
+ * first 4 characters decide; *ABBREVIATED is set).  The entry, or NULL.
+ */
+static const void *
+lookup(const char *word, const void *table, size_t n, size_t size,
+    int *abbreviated)
+{
+	const char *entry;
+	size_t i;
+
+	*abbreviated = 0;
+	for (i = 0; i < n; i++) {
+		entry = (const char *)table + i * size;
+		if (strcmp(word, *(const char *const *)entry) == 0)
+			return entry;
+	}
+	for (i = 0; i < n; i++) {
+		entry = (const char *)table + i * size;
+		if (strncmp(word, *(const char *const *)entry, 4) == 0) {
+			*abbreviated = 1;
+			return entry;
+		}
+	}
+	return NULL;
+}
+
+#define LOOKUP(word, table, abbreviated) lookup((word), (table),	\
+	sizeof(table) / sizeof((table)[0]), sizeof((table)[0]), (abbreviated))
+
+/* A keyword of vtund's, and its full name in *FULL. */
 static enum keyword
 find_keyword(const char *word, int *abbreviated, const char **full)
 {
-	size_t i;
+	const struct keyword_def *k = LOOKUP(word, keywords, abbreviated);
 
-	*abbreviated = 0;
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (strcmp(word, keywords[i].name) == 0) {
-			*full = keywords[i].name;
-			return keywords[i].kw;
-		}
-	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
-		if (strncmp(word, keywords[i].name, 4) == 0) {
-			*abbreviated = 1;
-			*full = keywords[i].name;
-			return keywords[i].kw;
-		}
-	return KW_UNKNOWN;
+	if (k == NULL)
+		return KW_UNKNOWN;
+	*full = k->name;
+	return k->kw;
 }
 
-/* A parameter word's number, as find_keyword does; -2 if none. */
+/* A parameter word's number, and its full name in *FULL; -2 if none. */
 static int
 find_param(const char *word, int *abbreviated, const char **full)
 {
-	size_t i;
+	const struct param_def *p = LOOKUP(word, params, abbreviated);
 
-	*abbreviated = 0;
-	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
-		if (strcmp(word, params[i].name) == 0) {
-			*full = params[i].name;
-			return params[i].value;
-		}
-	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
-		if (strncmp(word, params[i].name, 4) == 0) {
-			*abbreviated = 1;
-			*full = params[i].name;
-			return params[i].value;
-		}
-	return -2;
+	if (p == NULL)
+		return -2;
+	*full = p->name;
+	return p->value;
 }
 
 static int
