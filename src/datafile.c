@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,16 @@ datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
 		return 1;
 	}
 	return 0;
+}
+
+void
+datafile_load(const char *data_dir, const char *tap, struct datafile *df)
+{
+	char path[PATH_MAX + 64], err[512];
+
+	if (datafile_path(data_dir, tap, path, sizeof(path)) == -1 ||
+	    datafile_read(path, df, err, sizeof(err)) != 0)
+		datafile_defaults(df);
 }
 
 static void

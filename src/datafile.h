@@ -97,6 +97,13 @@ int	 datafile_path(const char *data_dir, const char *tap, char *buf,
  */
 int	 datafile_read(const char *path, struct datafile *, char *err,
 	    size_t errlen);
+/*
+ * The data file of TAP in DATA_DIR into *DF, or the defaults (every switch
+ * on) when it is missing, corrupt or refused: for what only shows it
+ * (status, metrics, the peer's answers).
+ */
+void	 datafile_load(const char *data_dir, const char *tap,
+	    struct datafile *);
 /* Atomically replace PATH; 0 or -1 (errno, sf_error()). */
 int	 datafile_write(const char *path, const struct datafile *);
 /*

@@ -74,17 +74,6 @@ tap_labels(FILE *fp, const struct tap_conf *t)
 }
 
 static void
-read_tap(const struct config *conf, const struct tap_conf *t,
-    struct datafile *df)
-{
-	char path[PATH_MAX + 64], err[512];
-
-	if (datafile_path(conf->data_dir, t->tap, path, sizeof(path)) == -1 ||
-	    datafile_read(path, df, err, sizeof(err)) != 0)
-		datafile_defaults(df);
-}
-
-static void
 per_check(FILE *fp, int f, const struct tap_conf *t, const struct datafile *df)
 {
 	static const enum check_state states[] = { CS_OK, CS_FAULT, CS_OFF };
@@ -175,7 +164,7 @@ metrics_format(const struct config *conf, int up, FILE *fp)
 	if ((dfs = calloc(conf->ntaps ? conf->ntaps : 1, sizeof(*dfs))) == NULL)
 		return;
 	for (i = 0; i < conf->ntaps; i++)
-		read_tap(conf, &conf->taps[i], &dfs[i]);
+		datafile_load(conf->data_dir, conf->taps[i].tap, &dfs[i]);
 	for (f = F_STATE; f < F_MAX; f++) {
 		header(fp, f);
 		for (i = 0; i < conf->ntaps; i++)
