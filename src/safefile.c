@@ -105,6 +105,7 @@ open_dir(const char *path, struct where *w)
 	const char *slash = strrchr(path, '/');
 	size_t len;
 
+	w->dirfd = -1;
 	w->name = slash ? slash + 1 : path;
 	if (*w->name == '\0' || strcmp(w->name, ".") == 0 ||
 	    strcmp(w->name, "..") == 0)

@@ -502,7 +502,7 @@ static int
 parse_section(struct lexer *lx, struct vtund_session *s, int *port_set)
 {
 	struct statement st;
-	int rc, closed;
+	int rc, closed = 0;
 
 	for (;;) {
 		if ((rc = lex_next(lx)) <= 0)
