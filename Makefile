@@ -33,7 +33,8 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/san/%)
 LABBIN  := $(LABSRC:tests/lab/%.c=build/san/%)
 TOOLBIN := $(TOOLSRC:tests/lab/%.c=build/san/%)
 
-.PHONY: all check deps unit lab vm clean install uninstall demo bench fuzz
+.PHONY: all check deps unit lab vm clean install uninstall demo bench fuzz \
+        mutants
 all: build/vtundfix build/vtundctl
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
@@ -87,6 +88,11 @@ fuzz:
 
 unit: $(UNITBIN)
 	./tests/run.sh unit
+
+# Deliberate breakages, one at a time, each caught by a named test
+# (scripts/mutants.sh, in a copy of the tree; not part of check: about 2 min).
+mutants:
+	./scripts/mutants.sh
 
 # Install layout (SPEC §10, the seed's file table).  DESTDIR and PREFIX are
 # honoured; /etc/vtundfix.conf is never overwritten.

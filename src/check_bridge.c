@@ -6,6 +6,8 @@
  * off a wrong bridge), a down bridge is brought up, a missing bridge is
  * created with its ports.  A healthy bridge is never torn down.  The tap is
  * a required port only while it exists: vtund creates it with the session.
+ * A missing uplink is a fault of the bridge too; the uplink check (2) makes
+ * it, or, while its switch is off, nothing does and the fault stays.
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,21 +72,22 @@ fix_port(struct tapcheck *tc, const char *name, int required,
 	note(f, fault, action, links_set_master(tc->links, name, br));
 }
 
-/* NAME is a port of the bridge, or does not exist (yet). */
+/* NAME is a port of the bridge, or does not exist (yet) and need not. */
 static int
-port_ok(struct tapcheck *tc, const char *name)
+port_ok(struct tapcheck *tc, const char *name, int required)
 {
 	struct link_info li;
 
 	if (links_get(tc->links, name, &li) != 0)
-		return 1;
+		return !required;
 	return strcmp(li.master, tc->tap->bridge) == 0;
 }
 
+/* The uplink must be a port; the tap only once vtund has made it. */
 static int
 bridge_ports_ok(struct tapcheck *tc)
 {
-	return port_ok(tc, tc->tap->uplink) && port_ok(tc, tc->tap->tap);
+	return port_ok(tc, tc->tap->uplink, 1) && port_ok(tc, tc->tap->tap, 0);
 }
 
 static void
@@ -138,11 +141,15 @@ check_bridge(struct tapcheck *tc)
 	fix_port(tc, t->uplink, 1, &f);
 	fix_port(tc, t->tap, 0, &f);
 	if (f.action[0] == '\0') {
-		/* Nothing could be done (a port is missing): later checks. */
+		/*
+		 * Nothing could be done: the uplink is missing and the uplink
+		 * check (switched off) does not make it.  A fault, not repaired
+		 * (logged once while it lasts), that ends the round.
+		 */
 		if (f.fault[0] == '\0')
 			return CR_OK;
 		check_fault(tc, CHK_BRIDGE, f.fault);
-		return CR_OK;
+		return CR_FAULT;
 	}
 	repair_done(tc, CHK_BRIDGE, f.fault, f.action, f.err == 0,
 	    LINK_SETTLE_MS);

@@ -6,6 +6,8 @@
  * stays zeroed.  Defaults that depend on other keys (LOG_FILE, LISTENER_START,
  * PEER_COMMAND) are filled in only after the whole file has been read.
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -69,6 +71,16 @@ set_path(struct parser *p, const char *key, char *dst, size_t len,
 	return set_string(p, key, dst, len, src);
 }
 
+/* A unix socket's path must fit in sun_path (108 bytes with the NUL). */
+static int
+set_socket_path(struct parser *p, const char *key, char *dst, const char *src)
+{
+	if (strlen(src) >= CONTROL_SOCKET_MAX)
+		return fail(p, "%s: \"%.40s...\" is longer than %d characters "
+		    "(a unix socket's limit)", key, src, CONTROL_SOCKET_MAX - 1);
+	return set_path(p, key, dst, CONTROL_SOCKET_MAX, src);
+}
+
 /* The kernel's rules for interface names (dev_valid_name()). */
 static int
 check_ifname(struct parser *p, const char *what, const char *name)
@@ -88,10 +100,16 @@ check_ifname(struct parser *p, const char *what, const char *name)
 	return 0;
 }
 
-/* Host names and addresses: letters, digits, '.', ':', '-', '_'. */
+/*
+ * Host names and addresses: letters, digits, '.', ':', '-', '_'.  A name
+ * made only of digits and dots can only be meant as an IPv4 address (no
+ * top-level domain is numeric), so it must be a valid one: 192.168.1.300
+ * is a typo, not a host to look up.
+ */
 static int
 check_host(struct parser *p, const char *what, const char *host)
 {
+	struct in_addr in;
 	const char *c;
 
 	if (strlen(host) >= HOST_MAX)
@@ -103,9 +121,18 @@ check_host(struct parser *p, const char *what, const char *host)
 	if (host[0] == '-')
 		return fail(p, "%s \"%s\" is not a host name or address",
 		    what, host);
+	if (strspn(host, "0123456789.") == strlen(host) &&
+	    inet_pton(AF_INET, host, &in) != 1)
+		return fail(p, "%s \"%s\" is not a valid IPv4 address", what,
+		    host);
 	return 0;
 }
 
+/*
+ * vtund session names become file names (vtund's lock file, our scope
+ * lists) and command-line words (the client's argv): no '/', no leading
+ * '-' that a program would take for an option, not "." or "..".
+ */
 static int
 check_session(struct parser *p, const char *session)
 {
@@ -114,6 +141,10 @@ check_session(struct parser *p, const char *session)
 	if (strlen(session) >= SESSION_MAX)
 		return fail(p, "session name \"%s\" is longer than %d "
 		    "characters", session, SESSION_MAX - 1);
+	if (session[0] == '-')
+		return fail(p, "session name \"%s\" starts with '-'", session);
+	if (strcmp(session, ".") == 0 || strcmp(session, "..") == 0)
+		return fail(p, "session name \"%s\" is not allowed", session);
 	for (c = session; *c != '\0'; c++)
 		if (!isalnum((unsigned char)*c) && strchr("._-", *c) == NULL)
 			return fail(p, "session name \"%s\" may only contain "
@@ -171,6 +202,7 @@ static const char *const key_names[K_MAX] = {
 	"PROBE_INTERVAL_MS", "PROBE_MULTIPLIER", "MAIL_COMMAND",
 	"METRICS_FILE", "CONTROL_SOCKET",
 };
+_Static_assert(K_MAX <= 32, "struct parser's seen[] is too small");
 
 static int
 is_command_key(enum key k)
@@ -277,8 +309,7 @@ parse_value(struct parser *p, enum key k, const char *v)
 		return set_path(p, name, c->metrics_file,
 		    sizeof(c->metrics_file), v);
 	case K_CONTROL_SOCKET:
-		return set_path(p, name, c->control_socket,
-		    sizeof(c->control_socket), v);
+		return set_socket_path(p, name, c->control_socket, v);
 	default:
 		return fail(p, "%s: internal error", name);
 	}
@@ -527,9 +558,9 @@ set_defaults(struct config *c, const char *path)
 	strcpy(c->user, "vtundfix");
 	strcpy(c->data_dir, "/var/vtundfix/");
 	strcpy(c->pid_file, "/var/run/vtundfix.pid");
-	strcpy(c->control_socket, CONFIG_CONTROL_SOCKET);
 	strcpy(c->vtund, "/usr/sbin/vtund");
 	strcpy(c->vtund_conf, "/etc/vtund.conf");
+	strcpy(c->control_socket, CONTROL_SOCKET_DEFAULT);
 	c->liveness = LIVENESS_PROBE;
 	c->probe_interval_ms = 1000;
 	c->probe_multiplier = 3;

@@ -18,9 +18,10 @@
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_PATH	"/etc/vtundfix.conf"
-#define CONFIG_CONTROL_SOCKET	"/run/vtundfix/control"
 #define SESSION_MAX		64	/* vtund session name, with NUL */
 #define HOST_MAX		256	/* address or host name, with NUL */
+#define CONTROL_SOCKET_MAX	108	/* sun_path, with NUL */
+#define CONTROL_SOCKET_DEFAULT	"/run/vtundfix/control"
 
 enum machine_role {
 	ROLE_NONE = 0,
@@ -71,7 +72,7 @@ struct config {
 	unsigned probe_multiplier;
 	struct command mail_command;
 	char	 metrics_file[PATH_MAX];/* "" for none */
-	char	 control_socket[108];	/* AF_UNIX path (CONTROL_SOCKET) */
+	char	 control_socket[CONTROL_SOCKET_MAX];/* the daemon's (SPEC §7) */
 	struct tap_conf	*taps;
 	size_t	 ntaps;
 };

@@ -15,12 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "datafile.h"
+#include "safefile.h"
 
 static const char *switch_names[SW_MAX] = {
 	"service", "vlan", "bridge", "tap", "listener"
@@ -213,10 +215,10 @@ datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
 	int lineno = 0, bad = 0;
 
 	datafile_defaults(df);
-	if ((fp = fopen(path, "re")) == NULL) {
+	if ((fp = sf_fopen_read(path)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s", sf_error());
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -240,6 +242,16 @@ datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
 		return 1;
 	}
 	return 0;
+}
+
+void
+datafile_load(const char *data_dir, const char *tap, struct datafile *df)
+{
+	char path[PATH_MAX + 64], err[512];
+
+	if (datafile_path(data_dir, tap, path, sizeof(path)) == -1 ||
+	    datafile_read(path, df, err, sizeof(err)) != 0)
+		datafile_defaults(df);
 }
 
 static void
@@ -286,47 +298,22 @@ format_file(FILE *fp, const struct datafile *df)
 		    df->repair);
 }
 
+static int
+fill_file(FILE *fp, void *df)
+{
+	format_file(fp, df);
+	return 0;
+}
+
 int
 datafile_write(const char *path, const struct datafile *df)
 {
-	char tmp[4200];
-	FILE *fp;
-	int fd, saved;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		return -1;
-	if (fchmod(fd, 0640) == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	format_file(fp, df);
-	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1) {
-		saved = errno;
-		fclose(fp);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (fclose(fp) == EOF || rename(tmp, path) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return 0;
+	return sf_replace(path, 0640, SF_SYNC, fill_file, (void *)df);
 }
 
 /* Take the lock beside PATH: DIR/.NAME.lock. */
 static int
-lock_datafile(const char *path)
+lock_datafile(const char *path, int made_dir)
 {
 	char lock[4200];
 	const char *base = strrchr(path, '/');
@@ -335,13 +322,13 @@ lock_datafile(const char *path)
 	base = base ? base + 1 : path;
 	snprintf(lock, sizeof(lock), "%.*s.%s.lock", (int)(base - path), path,
 	    base);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1 && errno == ENOENT && base > path) {
+	fd = sf_open_lock(lock, 0640);
+	if (fd == -1 && errno == ENOENT && base > path && !made_dir) {
 		/* DATA_DIR not made yet (the daemon never ran): make it. */
 		snprintf(lock, sizeof(lock), "%.*s", (int)(base - path), path);
 		if (mkdir(lock, 0750) == -1 && errno != EEXIST)
 			return -1;
-		return lock_datafile(path);
+		return lock_datafile(path, 1);
 	}
 	if (fd == -1)
 		return -1;
@@ -360,7 +347,7 @@ datafile_update(const char *path, int (*fn)(struct datafile *, void *),
 	char err[512];
 	int fd, rc = 0;
 
-	if ((fd = lock_datafile(path)) == -1)
+	if ((fd = lock_datafile(path, 0)) == -1)
 		return -1;
 	if (datafile_read(path, &df, err, sizeof(err)) == -1 ||
 	    (fn(&df, arg) && datafile_write(path, &df) == -1))

@@ -5,8 +5,12 @@
  * liveness rule, each check's last state and the last fault and repair.
  * `vtundfix on|off` and the tap's worker both change it, so every change is
  * a locked read-modify-write (flock on DATA_DIR/.data_tapN.lock) and the
- * file is replaced atomically (temp file + rename, mode 0640).  A corrupt
- * file is reported and read as safe defaults (every switch on).
+ * file is replaced atomically (temp file + fsync + rename, mode 0640).  A
+ * corrupt file is reported and read as safe defaults (every switch on).
+ *
+ * The data file and its lock are opened as safefile.h says: a symlink, a
+ * hard link or a file of another account under their names is refused
+ * (the call fails, nothing changes, sf_error() says why).
  */
 #ifndef VTUNDFIX_DATAFILE_H
 #define VTUNDFIX_DATAFILE_H
@@ -93,11 +97,19 @@ int	 datafile_path(const char *data_dir, const char *tap, char *buf,
  */
 int	 datafile_read(const char *path, struct datafile *, char *err,
 	    size_t errlen);
-/* Atomically replace PATH; 0 or -1 (errno). */
+/*
+ * The data file of TAP in DATA_DIR into *DF, or the defaults (every switch
+ * on) when it is missing, corrupt or refused: for what only shows it
+ * (status, metrics, the peer's answers).
+ */
+void	 datafile_load(const char *data_dir, const char *tap,
+	    struct datafile *);
+/* Atomically replace PATH; 0 or -1 (errno, sf_error()). */
 int	 datafile_write(const char *path, const struct datafile *);
 /*
  * Locked read-modify-write: read PATH, call FN, write it back if FN returns
- * non-zero.  Returns -1 on I/O errors (errno), else 0.
+ * non-zero.  Returns -1 on I/O errors and refused files (errno,
+ * sf_error()), else 0.
  */
 int	 datafile_update(const char *path,
 	    int (*fn)(struct datafile *, void *), void *arg);

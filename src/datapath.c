@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "clock.h"
 #include "datapath.h"
 #include "event.h"
@@ -500,6 +502,8 @@ probe_start(const struct tapcheck *t)
 	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 	probe_set_side(&pr, t->conf->machine == ROLE_CLIENT ?
 	    PROBE_SIDE_CLIENT : PROBE_SIDE_SERVER);
+	sodium_memzero(pkey, sizeof(pkey));
+	sodium_memzero(sess.passwd, sizeof(sess.passwd));	/* no longer */
 }
 
 int

@@ -20,7 +20,7 @@ typedef int (*dp_ask_fn)(const char *verb, dp_reply_cb cb, void *arg);
 struct dp_session {
 	uint16_t	 port;		/* vtund's port (options { port }) */
 	int		 udp;		/* proto udp: no TCP view of the data */
-	char		 passwd[128];	/* the probe key comes from it */
+	char		 passwd[256];	/* the probe key comes from it */
 };
 
 /* REACH asks the supervisor whether "PORT HOST" answers (reachhub.h). */

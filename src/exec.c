@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "exec.h"
 
 #define FIXED_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
@@ -195,59 +196,104 @@ reap(pid_t pid)
 	return pid;
 }
 
+/* Two close-on-exec pipes, or -1 (errno) with neither open. */
+static int
+pipe_pair(int a[2], int b[2])
+{
+	int err;
+
+	if (pipe2(a, O_CLOEXEC) == -1)
+		return -1;
+	if (pipe2(b, O_CLOEXEC) == -1) {
+		err = errno;
+		close(a[0]);
+		close(a[1]);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Detached: an intermediate child starts the program and exits at once,
  * so the program is reparented (to init or the nearest subreaper) and the
- * caller never has to reap it.  Through the close-on-exec pipe the
- * intermediate child sends the program's pid (or -1 and its fork errno),
- * then the program sends an errno if its execve fails; end of file means
- * it is running.
+ * caller never has to reap it.  Two close-on-exec pipes, one writer each,
+ * so that nothing can arrive out of order: on PIDP the intermediate child
+ * sends the program's pid (or -1 and its fork errno); on ERRP the program
+ * sends an errno if its execve fails, and end of file means it is running.
  */
+static void __attribute__((noreturn))
+spawn_middle(char *const argv[], int pidfd, int errfd)
+{
+	pid_t pid;
+	int err;
+
+	reset_signals();
+	setsid();
+	if ((pid = fork()) != 0) {
+		err = errno;
+		(void)!write(pidfd, &pid, sizeof(pid));
+		if (pid == -1)
+			(void)!write(pidfd, &err, sizeof(err));
+		_exit(pid == -1 ? 1 : 0);
+	}
+	close(pidfd);
+	devnull_stdio(1, 1, 1, errfd);
+	close_from(3, errfd);
+	child_exec(argv, errfd);
+}
+
+/* The program's pid from the intermediate child, or -1 (errno). */
+static pid_t
+spawned_pid(int pidfd)
+{
+	pid_t pid = -1;
+	int err = ECHILD;
+	ssize_t n;
+
+	while ((n = read(pidfd, &pid, sizeof(pid))) == -1 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(pid) && pid == -1 &&
+	    read(pidfd, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = ECHILD;
+	close(pidfd);
+	if (n != (ssize_t)sizeof(pid) || pid <= 0) {
+		errno = err;
+		return -1;
+	}
+	return pid;
+}
+
 pid_t
 exec_spawn(char *const argv[])
 {
-	int pfd[2], err;
-	pid_t mid, pid = -1;
-	ssize_t n;
+	int pidp[2], errp[2], err;
+	pid_t mid, pid;
 
-	if (pipe2(pfd, O_CLOEXEC) == -1)
+	if (pipe_pair(pidp, errp) == -1)
 		return -1;
-	if ((mid = fork()) == -1) {
-		err = errno;
-		close(pfd[0]);
-		close(pfd[1]);
+	if ((mid = fork()) == 0) {
+		close(pidp[0]);
+		close(errp[0]);
+		spawn_middle(argv, pidp[1], errp[1]);
+	}
+	err = errno;
+	close(pidp[1]);
+	close(errp[1]);
+	if (mid == -1) {
+		close(pidp[0]);
+		close(errp[0]);
 		errno = err;
 		return -1;
 	}
-	if (mid == 0) {
-		close(pfd[0]);
-		reset_signals();
-		setsid();
-		if ((pid = fork()) != 0) {
-			err = errno;
-			(void)!write(pfd[1], &pid, sizeof(pid));
-			if (pid == -1)
-				(void)!write(pfd[1], &err, sizeof(err));
-			_exit(pid == -1 ? 1 : 0);
-		}
-		devnull_stdio(1, 1, 1, pfd[1]);
-		close_from(3, pfd[1]);
-		child_exec(argv, pfd[1]);
-	}
-	close(pfd[1]);
 	reap(mid);
-	while ((n = read(pfd[0], &pid, sizeof(pid))) == -1 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(pid) || pid <= 0) {
-		err = ECHILD;
-		if (n == (ssize_t)sizeof(pid) &&
-		    read(pfd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
-			err = ECHILD;
-		close(pfd[0]);
+	if ((pid = spawned_pid(pidp[0])) == -1) {
+		err = errno;
+		close(errp[0]);
 		errno = err;
 		return -1;
 	}
-	return exec_result(pfd[0]) == -1 ? -1 : pid;
+	return exec_result(errp[0]) == -1 ? -1 : pid;
 }
 
 /*
@@ -292,19 +338,10 @@ start_child(char *const argv[], int in, int out, int quiet_err, int keep_stdio)
 	return pid;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 ms_left(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - (long long)clock_ms();
 
 	return left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
@@ -341,7 +378,7 @@ static int
 wait_exit(pid_t pid, int pidfd, int ms)
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	long long deadline = now_ms() + ms;
+	long long deadline = (long long)clock_ms() + ms;
 	struct timespec tick = { 0, 10000000 };
 	siginfo_t si;
 	int rc;
@@ -366,7 +403,8 @@ wait_exit(pid_t pid, int pidfd, int ms)
 int
 exec_run(char *const argv[], const char *input, size_t len, int timeout_ms)
 {
-	long long deadline = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	long long deadline = (long long)clock_ms() +
+	    (timeout_ms < 0 ? 0 : timeout_ms);
 	struct timespec zero = { 0, 0 };
 	int in[2], pidfd, status, err;
 	sigset_t pipe_set, old;
@@ -419,13 +457,8 @@ exec_pipe(char *const argv[], int *to_child, int *from_child)
 	int in[2], out[2], err;
 	pid_t pid;
 
-	if (pipe2(in, O_CLOEXEC) == -1)
+	if (pipe_pair(in, out) == -1)
 		return -1;
-	if (pipe2(out, O_CLOEXEC) == -1) {
-		close(in[0]);
-		close(in[1]);
-		return -1;
-	}
 	pid = start_child(argv, in[0], out[1], 1, 0);
 	err = errno;
 	close(in[0]);

@@ -2,11 +2,11 @@
  * log: ISO-8601 stamped lines to a file, syslog or stderr.
  *
  * The file is opened O_APPEND so that the supervisor and its workers can
- * share it, each line going out in one write(2).  logrotate moves the file
+ * share it, each line going out in one write(2); it is opened as safefile.h
+ * says (a planted symlink or someone else's file is refused and reported).  logrotate moves the file
  * away and sends SIGHUP; log_reopen() then opens the new one.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 
 int log_verbose;
 
@@ -55,15 +56,13 @@ log_reopen(void)
 
 	if (log_path[0] == '\0')
 		return 0;
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd == -1) {
+	if ((fd = sf_open_append(log_path, 0640)) == -1) {
 		int saved = errno;
 
 		/* Keep the old descriptor, if any: nothing is lost. */
-		fprintf(stderr, "%s: %s: %s\n", log_ident, log_path,
-		    strerror(saved));
+		fprintf(stderr, "%s: %s\n", log_ident, sf_error());
 		if (!log_stderr)
-			syslog(LOG_ERR, "%s: %s", log_path, strerror(saved));
+			syslog(LOG_ERR, "%s", sf_error());
 		errno = saved;
 		return -1;
 	}

@@ -1,16 +1,13 @@
 /*
  * metrics: Prometheus text exposition format, version 0.0.4.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "datafile.h"
 #include "metrics.h"
+#include "safefile.h"
 #include "status.h"
 #include "tunnel.h"
 
@@ -223,32 +220,30 @@ metrics_format(const struct config *conf, const struct tap_report *r,
 	free(all);
 }
 
+struct metrics_arg {
+	const struct config	*conf;
+	const struct tap_report	*r;
+	size_t			 n;
+	int			 up;
+};
+
+static int
+fill_file(FILE *fp, void *arg)
+{
+	const struct metrics_arg *m = arg;
+
+	metrics_format(m->conf, m->r, m->n, m->up, fp);
+	return 0;
+}
+
+/* No fsync: the file is rewritten every METRICS_INTERVAL_S anyway. */
 int
 metrics_write(const struct config *conf, const struct tap_report *r,
     size_t n, int up)
 {
-	char tmp[PATH_MAX + 16];
-	FILE *fp;
-	int fd, saved;
+	struct metrics_arg m = { conf, r, n, up };
 
 	if (conf->metrics_file[0] == '\0')
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", conf->metrics_file);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		return -1;
-	if (fchmod(fd, 0644) == -1 || (fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	metrics_format(conf, r, n, up, fp);
-	if (fclose(fp) == EOF || rename(tmp, conf->metrics_file) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	return 0;
+	return sf_replace(conf->metrics_file, 0644, 0, fill_file, &m);
 }

@@ -51,17 +51,13 @@ format_time(time_t t, char *buf, size_t len)
 void
 status_reports_from_files(const struct config *conf, struct tap_report *r)
 {
-	char path[PATH_MAX + 64], err[512];
 	size_t i;
 
 	for (i = 0; i < conf->ntaps; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
 		snprintf(r[i].tap, sizeof(r[i].tap), "%s", conf->taps[i].tap);
 		r[i].tunnel_state = -1;
-		if (datafile_path(conf->data_dir, conf->taps[i].tap, path,
-		    sizeof(path)) == -1 ||
-		    datafile_read(path, &r[i].df, err, sizeof(err)) != 0)
-			datafile_defaults(&r[i].df);
+		datafile_load(conf->data_dir, conf->taps[i].tap, &r[i].df);
 	}
 }
 

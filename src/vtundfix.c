@@ -319,7 +319,7 @@ command(struct config *conf, int argc, char *argv[])
 static int
 cmd_peer(const char *path, int path_given, int argc, char *argv[])
 {
-	const char *control = CONFIG_CONTROL_SOCKET, *sessions = NULL;
+	const char *control = CONTROL_SOCKET_DEFAULT, *sessions = NULL;
 	struct config conf;
 	char err[1024];
 	int i, rc;
@@ -344,7 +344,7 @@ cmd_peer(const char *path, int path_given, int argc, char *argv[])
 		    sessions);
 		return EXIT_USAGE;
 	}
-	if (path_given && control == (const char *)CONFIG_CONTROL_SOCKET &&
+	if (path_given && control == (const char *)CONTROL_SOCKET_DEFAULT &&
 	    config_load(path, &conf, err, sizeof(err)) == 0) {
 		rc = relay_serve(conf.control_socket, 0, 1);
 		config_free(&conf);

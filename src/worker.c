@@ -32,6 +32,7 @@
 #include "proctitle.h"
 #include "requests.h"
 #include "status.h"
+#include "vtundconf.h"
 #include "worker.h"
 
 #define PEER_WAIT_MS	6000	/* the supervisor times out at 5 s */
@@ -432,32 +433,29 @@ load_datafile(void)
 	}
 }
 
-/*
- * What vtund.conf says of the session: its port, protocol and key.
- * XXX interim: the port only, by a plain scan, until vtundconf.c reads
- * port, proto and passwd.
- */
+/* What vtund.conf says of the session: its port, protocol and key. */
 static void
 session_of(struct dp_session *s)
 {
-	char word[64];
-	FILE *fp;
-	int want = 0;
+	const struct vtund_session *vs;
+	struct vtundconf vc;
+	char err[512];
 
 	memset(s, 0, sizeof(*s));
 	s->port = 5000;
-	if ((fp = fopen(tc.conf->vtund_conf, "re")) == NULL) {
-		log_warn("%s; assuming vtund's defaults", tc.conf->vtund_conf);
+	if (vtundconf_load(tc.conf->vtund_conf, &vc, err, sizeof(err)) == -1) {
+		log_warnx("%s; assuming vtund's defaults", err);
 		return;
 	}
-	while (fscanf(fp, "%63[^ \t\n;{}]%*[ \t\n;{}]", word) == 1) {
-		if (want && atoi(word) > 0) {
-			s->port = (uint16_t)atoi(word);
-			break;
-		}
-		want = strcmp(word, "port") == 0;
+	s->port = (uint16_t)vc.port;
+	if ((vs = vtundconf_find(&vc, tc.tap->session)) != NULL) {
+		s->udp = vs->proto == VTUND_PROTO_UDP;
+		snprintf(s->passwd, sizeof(s->passwd), "%s", vs->passwd);
+	} else {
+		log_warnx("%s: no session %s", tc.conf->vtund_conf,
+		    tc.tap->session);
 	}
-	fclose(fp);
+	vtundconf_free(&vc);
 }
 
 void
@@ -490,6 +488,7 @@ worker_main(const struct config *conf, const struct tap_conf *tap, int fd)
 	notify_init(conf, tap);
 	session_of(&sess);
 	datapath_start(&tc, &sess, ask_peer, ask_reach, round_soon);
+	memset(&sess, 0, sizeof(sess));		/* the passwd: not kept */
 	log_info("checking %s: session %s, bridge %s, uplink %s", tap->tap,
 	    tap->session, tap->bridge, tap->uplink);
 	run_round(NULL);

@@ -24,8 +24,8 @@ expect() {
 
 cat >"$tmp/vtund.conf" <<'CONF'
 options { port 5000; }
-lcsr { device tap0; persist yes; multi killold; }
-lcsr2 { device tap1; persist yes; }
+lcsr { passwd vfx-cli-pw; device tap0; persist yes; multi killold; }
+lcsr2 { passwd vfx-cli-pw; device tap1; persist yes; }
 CONF
 cat >"$tmp/good.conf" <<CONF
 MACHINE client
@@ -55,17 +55,39 @@ expect test-vtund-conf-problem 1 'FAIL tap1 session lcsr2: multi killold \(found
 expect test-with-command 2 'takes no command' \
     "$VTUNDFIX" -t -f "$tmp/good.conf" status
 expect switch-bad-tap 2 'tap7' "$VTUNDFIX" -f "$tmp/good.conf" off tap7 local
-expect switch-off-local 0 'tap0' "$VTUNDFIX" -f "$tmp/good.conf" off tap0 local bridge
-expect status-after-off 3 'bridge' "$VTUNDFIX" -f "$tmp/good.conf" status
-expect status-json 3 '"version": ?1' "$VTUNDFIX" -f "$tmp/good.conf" status --json
+# The status row of tap0 (not the header, which names every check) says
+# which switch is off; --local: this end only, the peer is not asked.
+expect status-before-off 3 '^tap0 +lcsr +.* all on$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local
+expect switch-off-local 0 '^tap0: bridge off \(local\)$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" off tap0 local bridge
+expect status-after-off 3 '^tap0 +lcsr +.* bridge off$' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local
+expect status-json-version 3 '"version": ?1' "$VTUNDFIX" -f "$tmp/good.conf" status --local --json
+expect status-json 3 '"switches":\{"service":true,"vlan":true,"bridge":false,' \
+    "$VTUNDFIX" -f "$tmp/good.conf" status --local --json
 expect status-bad-arg 2 'unexpected "--xml"' "$VTUNDFIX" -f "$tmp/good.conf" status --xml
-# The seed's file, unchanged, then with a vtund.conf that meets its needs.
-expect seed-file 1 'FAIL tap0 session lcsr: not in /etc/vtund.conf' \
-    "$VTUNDFIX" -t -f tests/data/seed.conf
+# -t shows what it checked of each session, never its passwd.
+if "$VTUNDFIX" -t -f "$tmp/two.conf" 2>&1 | grep -q vfx-cli-pw; then
+	echo "not ok - cli/test-never-prints-passwd"; failures=$((failures + 1))
+else
+	echo "ok - cli/test-never-prints-passwd"
+fi
+# The seed's file (only VTUND_CONF added, so that the host's own
+# /etc/vtund.conf plays no part), with an empty vtund.conf, then with one
+# that meets the seed's needs, then with vtund 2.x's abbreviations.
+: >"$tmp/empty.conf"
+{ cat tests/data/seed.conf; echo "VTUND_CONF $tmp/empty.conf"; } >"$tmp/seed0.conf"
+expect seed-file 1 "FAIL tap0 session lcsr: not in $tmp/empty.conf" \
+    "$VTUNDFIX" -t -f "$tmp/seed0.conf"
 { cat tests/data/seed.conf; echo "VTUND_CONF $PWD/tests/data/vtund-seed.conf"; } \
     >"$tmp/seed.conf"
 expect seed-file-vtund-conf 0 'ok   tap1 session lcsr2: multi killold' \
     "$VTUNDFIX" -t -f "$tmp/seed.conf"
+sed 's/^tap0 lcsr .*/tap1 lcsr 10.0.0.2 br1 eth0.764/' "$tmp/good.conf" |
+    sed "s|^VTUND_CONF .*|VTUND_CONF $PWD/tests/data/vtund-abbrev.conf|" >"$tmp/abbrev.conf"
+expect test-abbreviation 1 'vtund-abbrev.conf:7: "devi" is short for "device".*write "device"' \
+    "$VTUNDFIX" -t -f "$tmp/abbrev.conf"
 expect vtundctl-help 0 '^usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --help
 expect vtundctl-bad-option 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" --bogus
 expect vtundctl-unknown 2 'usage: vtundctl' "${VTUNDCTL:-$PWD/build/san/vtundctl}" frobnicate

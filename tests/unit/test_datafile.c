@@ -1,10 +1,12 @@
 /* Unit tests for src/datafile.c and src/switches.c. */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "datafile.h"
+#include "safefile.h"
 #include "switches.h"
 #include "unit.h"
 
@@ -110,6 +112,67 @@ test_update_rebuilds_corrupt_file(void)
 	CHECK_INT(df.sw[SW_SERVICE], 1);
 }
 
+/* A root-only file elsewhere that a planted symlink points at. */
+static void
+make_victim(char *victim, size_t len)
+{
+	int fd;
+
+	snprintf(victim, len, "/tmp/vfx-datafile-victim-XXXXXX");
+	if ((fd = mkstemp(victim)) != -1) {
+		(void)!write(fd, "root's secret\n", 14);
+		fchmod(fd, 0600);
+		close(fd);
+	}
+}
+
+static int
+victim_untouched(const char *victim)
+{
+	char buf[64] = "";
+	FILE *fp = fopen(victim, "r");
+
+	if (fp != NULL) {
+		(void)!fgets(buf, sizeof(buf), fp);
+		fclose(fp);
+	}
+	return strcmp(buf, "root's secret\n") == 0;
+}
+
+/*
+ * Symlinks planted in DATA_DIR under the data file's name or its lock's:
+ * the update fails with the reason, the symlink's target is untouched.
+ */
+static void
+test_planted_symlinks_refused(void)
+{
+	char victim[64], lock[300], want[400];
+	struct stat st;
+
+	make_victim(victim, sizeof(victim));
+	unlink(path);
+	CHECK_INT(symlink(victim, path), 0);
+	errno = 0;
+	CHECK_INT(datafile_update(path, turn_tap_off, NULL), -1);
+	CHECK_INT(errno, ELOOP);
+	snprintf(want, sizeof(want), "%s: is a symbolic link", path);
+	CHECK(strncmp(sf_error(), want, strlen(want)) == 0);
+	CHECK_INT(datafile_write(path, &(struct datafile){ 0 }), -1);
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(victim_untouched(victim));
+	unlink(path);
+	snprintf(lock, sizeof(lock), "%s/.data_tap0.lock", dir);
+	unlink(lock);
+	CHECK_INT(symlink(victim, lock), 0);
+	CHECK_INT(datafile_update(path, turn_tap_off, NULL), -1);
+	snprintf(want, sizeof(want), "%s: is a symbolic link", lock);
+	CHECK(strncmp(sf_error(), want, strlen(want)) == 0);
+	CHECK(victim_untouched(victim));
+	CHECK(access(path, F_OK) == -1);	/* nothing written */
+	unlink(lock);
+	unlink(victim);
+}
+
 static struct tap_conf taps[2] = {
 	{ .tap = "tap0", .session = "lcsr", .bridge = "br0",
 	  .uplink = "eth0.763", .uplink_parent = "eth0", .vlan_id = 763 },
@@ -198,6 +261,7 @@ main(void)
 	RUN(test_round_trip);
 	RUN(test_corrupt_file_reported_defaults);
 	RUN(test_update_rebuilds_corrupt_file);
+	RUN(test_planted_symlinks_refused);
 	unlink(path);
 	RUN(test_switch_syntax);
 	RUN(test_switch_apply_local);

@@ -11,6 +11,7 @@
 
 #include "datafile.h"
 #include "metrics.h"
+#include "safefile.h"
 #include "status.h"
 #include "tunnel.h"
 #include "unit.h"
@@ -143,6 +144,39 @@ test_promtool_accepts(void)
 	CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
 }
 
+/*
+ * The collector's directory is often writable by another account: a
+ * symlink planted under METRICS_FILE's name is refused, its target and the
+ * symlink stay as they were, and no temporary file is left.
+ */
+static void
+test_planted_symlink_refused(void)
+{
+	char victim[64] = "/tmp/vfx-metrics-victim-XXXXXX", buf[64] = "";
+	struct config conf;
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	make_conf(&conf);
+	if ((fd = mkstemp(victim)) == -1)
+		return;
+	(void)!write(fd, "root's secret\n", 14);
+	close(fd);
+	unlink(conf.metrics_file);
+	CHECK_INT(symlink(victim, conf.metrics_file), 0);
+	CHECK_INT(metrics_write(&conf, NULL, 0, 1), -1);
+	CHECK(strstr(sf_error(), "vtundfix.prom: is a symbolic link") != NULL);
+	CHECK(lstat(conf.metrics_file, &st) == 0 && S_ISLNK(st.st_mode));
+	if ((fp = fopen(victim, "r")) != NULL) {
+		(void)!fgets(buf, sizeof(buf), fp);
+		fclose(fp);
+	}
+	CHECK_STR(buf, "root's secret\n");
+	unlink(conf.metrics_file);
+	unlink(victim);
+}
+
 int
 main(void)
 {
@@ -152,6 +186,7 @@ main(void)
 		return 1;
 	RUN(test_metrics_content);
 	RUN(test_promtool_accepts);
+	RUN(test_planted_symlink_refused);
 	snprintf(path, sizeof(path), "%s/data_tap0", dir); unlink(path);
 	snprintf(path, sizeof(path), "%s/.data_tap0.lock", dir); unlink(path);
 	snprintf(path, sizeof(path), "%s/vtundfix.prom", dir); unlink(path);

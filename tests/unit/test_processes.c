@@ -192,7 +192,9 @@ test_long_titles(void)
 	CHECK_INT(procs_parse_title("vtund[c]: lcsr connecting to ", &p), -1);
 	/* lcsr is not lcsr2. */
 	CHECK_INT(procs_parse_title("vtund[c]: lcsr2 closing", &p), 0);
-	CHECK(strcmp(p.session, "lcsr") != 0);
+	CHECK_STR(p.session, "lcsr2");
+	CHECK_INT(p.kind, VTUND_CLOSING);
+	CHECK_INT(p.client, 1);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		CHECK_STR(procs_kind_name((enum vtund_kind)i), kinds[i]);
 	CHECK_STR(procs_kind_name((enum vtund_kind)99), "unknown");
