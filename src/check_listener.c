@@ -21,6 +21,7 @@
 #include "exec.h"
 #include "log.h"
 #include "processes.h"
+#include "safefile.h"
 
 #define LISTENER_GRACE_S	2
 #define START_SETTLE_MS		300
@@ -70,8 +71,11 @@ start_listener(struct tapcheck *tc, char *action, size_t len)
 	int fd;
 
 	snprintf(lock, sizeof(lock), "%s.listener.lock", tc->conf->data_dir);
-	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1 ||
-	    flock(fd, LOCK_EX) == -1) {
+	if ((fd = sf_open_lock(lock, 0640)) == -1) {
+		snprintf(action, len, "%s", sf_error());
+		return -1;
+	}
+	if (flock(fd, LOCK_EX) == -1) {
 		snprintf(action, len, "%s: %s", lock, strerror(errno));
 		if (fd != -1)
 			close(fd);

@@ -26,6 +26,7 @@
 #include "proctitle.h"
 #include "procview.h"
 #include "reachhub.h"
+#include "safefile.h"
 #include "supervisor.h"
 #include "workers.h"
 
@@ -43,9 +44,8 @@ lock_pidfile(const char *path)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd == -1) {
-		fprintf(stderr, "vtundfix: %s: %s\n", path, strerror(errno));
+	if ((fd = sf_open_lock(path, 0644)) == -1) {
+		fprintf(stderr, "vtundfix: %s\n", sf_error());
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -235,7 +235,7 @@ metrics_done(struct tap_report *r, size_t n, void *arg)
 
 	if (metrics_write(cur, r, n, !terminating) == -1) {
 		if (!failed)
-			log_warn("%s", cur->metrics_file);
+			log_warnx("%s", sf_error());
 		failed = 1;
 	} else {
 		failed = 0;
@@ -329,7 +329,7 @@ supervisor_main(struct config *conf, int foreground)
 	ev_run();
 	log_info("stopped");
 	if (cur->metrics_file[0] && metrics_write(cur, NULL, 0, 0) == -1)
-		log_warn("%s", cur->metrics_file);
+		log_warnx("%s", sf_error());
 	peerhub_stop();
 	procview_stop();
 	reachhub_stop();

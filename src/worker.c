@@ -31,6 +31,7 @@
 #include "processes.h"
 #include "proctitle.h"
 #include "requests.h"
+#include "safefile.h"
 #include "status.h"
 #include "vtundconf.h"
 #include "worker.h"
@@ -80,7 +81,7 @@ save_datafile(void)
 		return;
 	tc.df_dirty = 0;
 	if (datafile_write(tc.datafile, &tc.df) == -1)
-		log_warn("%s", tc.datafile);
+		log_warnx("%s", sf_error());
 }
 
 /* --- the peer, through the supervisor --- */
