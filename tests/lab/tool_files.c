@@ -44,7 +44,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", err);
 			return 2;
 		}
-		fd = metrics_write(&conf, 1);
+		fd = metrics_write(&conf, NULL, 0, 1);
 		config_free(&conf);
 		if (fd == -1)
 			return refused();
