@@ -48,6 +48,11 @@ is_hostile() {
 hostile_world() {	# TOOL FAULT PORT NTAPS
 	local tool=$1
 	lab_init "h-$tool-$2"
+	# vtund alone has nothing else to put a new session's tap on its
+	# bridge: its up block does (monit's tap checks, vtundfix's bridge
+	# check do it for the others).
+	export LAB_VTUND_UP_BRIDGE=0
+	[ "$tool" = vtund-alone ] && LAB_VTUND_UP_BRIDGE=1
 	# shellcheck disable=SC2034 # lab.sh's: distinct per job
 	LAB_PORT=$3
 	if [ "$PEER_WORLD" = ssh ]; then

@@ -138,8 +138,12 @@ lab_quiet_ns() {	# no IPv6 chatter: it can end a fresh vtund session
 	ip -n "$1" link set lo up
 }
 
+# LAB_VTUND_UP_BRIDGE=1: vtund's up block also bridges the tap, as an
+# admin who runs vtund alone would have it (vtund itself bridges nothing;
+# by default that is left to the watchdog under test).
 lab_write_vtund_conf() {
-	local file=$1 i
+	local file=$1 i up_master=""
+	[ "${LAB_VTUND_UP_BRIDGE:-0}" = 1 ] && up_master=1
 	{
 		echo "options { port $LAB_PORT; ip /sbin/ip; syslog daemon; timeout 10; }"
 		for ((i = 0; i < LAB_NTAPS; i++)); do
@@ -152,7 +156,7 @@ lab_write_vtund_conf() {
 			  keepalive yes;
 			  persist yes;
 			  multi killold;
-			  up { ip "link set %% up"; };
+			  up { ip "link set %% up${up_master:+ master br$i}"; };
 			}
 			CONF
 		done
