@@ -5,6 +5,7 @@
 #	bench/bench.sh [-n N] [-c CAP] [-j JOBS] [-f FAULT,...] [-t TOOL,...]
 #	    [-o FILE] [-T TRIALS] [-O SECS,...] [-B SECS] [-F SECS] [-M N]
 #	    [-P ssh|netns] [-I SECS] [-S N,...] [--no-scale | --scale-only]
+#	    [-r RAWFILE] [--report RAWFILE,...]
 #
 # Every fault class is injected N times (default 20) into the two-host lab
 # of tests/lab/lab.sh, for each watchdog, with DELAY_BETWEENCHECK 300 and
@@ -22,7 +23,9 @@
 # daemon's own cost on both ends with -S tunnels (default 1,10,100,1000):
 # CPU idle over -I seconds (default 360, longer than a check round), memory,
 # and two mass faults.  Results go to stdout and to FILE (default
-# bench/RESULTS.md).
+# bench/RESULTS.md); -r appends the raw trial lines to RAWFILE, and
+# --report makes the recovery and hostile tables from such files alone
+# (to merge a class re-run with -f into a whole run's figures).
 # shellcheck disable=SC2046  # lists of pids are meant to be split
 set -u
 cmdline="bench/bench.sh${*:+ $*}"
@@ -49,7 +52,7 @@ usage() {
 	echo "usage: bench/bench.sh [-n N] [-c CAP] [-j JOBS] [-f FAULT,...] [-t TOOL,...]" >&2
 	echo "                      [-o FILE] [-T TRIALS] [-O SECS,...] [-B SECS] [-F SECS]" >&2
 	echo "                      [-M N] [-P ssh|netns] [-I SECS] [-S N,...]" >&2
-	echo "                      [--no-scale | --scale-only]" >&2
+	echo "                      [--no-scale | --scale-only] [-r RAWFILE] [--report RAWFILE,...]" >&2
 	exit 2
 }
 die() { echo "bench: $*" >&2; exit 2; }
@@ -58,9 +61,11 @@ die() { echo "bench: $*" >&2; exit 2; }
 in_list() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 
 outages=""
+SAVE_RAW=""
+FROM=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	-n | -c | -j | -f | -t | -o | -T | -O | -B | -F | -M | -P | -I | -S)
+	-n | -c | -j | -f | -t | -o | -T | -O | -B | -F | -M | -P | -I | -S | -r | --report)
 		[ $# -ge 2 ] || die "option $1 needs a value" ;;
 	esac
 	case $1 in
@@ -78,6 +83,8 @@ while [ $# -gt 0 ]; do
 	-P) PEER_WORLD=$2; shift 2 ;;
 	-I) IDLE=$2; shift 2 ;;
 	-S) SCALE_NS=${2//,/ }; shift 2 ;;
+	-r) SAVE_RAW=$2; shift 2 ;;
+	--report) FROM=${2//,/ }; shift 2 ;;
 	--no-scale) SCALE=0; shift ;;
 	--scale-only) RECOVERY=0; shift ;;
 	-h | --help) usage ;;
@@ -97,6 +104,13 @@ for v in "$N" "$CAP" "$JOBS" "$HTRIALS" "$BUSY_SECS" "$FAR_SECS" "$MASS_N" "$IDL
 	esac
 done
 case $PEER_WORLD in ssh | netns) ;; *) die "-P $PEER_WORLD: ssh or netns" ;; esac
+if [ -n "$FROM" ]; then
+	# The classes (and watchdogs) of the saved lines, nothing measured.
+	for v in $FROM; do [ -r "$v" ] || die "$v: cannot read"; done
+	# shellcheck disable=SC2086 # a list of files
+	FAULTS=$(awk '{ print $2 }' $FROM | awk '!s[$0]++' | tr '\n' ' ')
+	SCALE=0
+fi
 for v in $FAULTS; do
 	in_list "$v" "$ALL_FAULTS" || is_hostile "$v" || die "$v: no such fault class ($ALL_FAULTS)"
 done
@@ -483,9 +497,14 @@ scale_row() {	# TUNNELS -> table rows; log what limits it when it fails
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 t_start=$(date +%s)
 : >"$raw"
-if [ "$RECOVERY" -eq 1 ]; then
-	log "== recovery: $(wc -w <<<"$TOOLS") watchdogs x $(wc -w <<<"$FAULTS") fault classes x $N trials, $JOBS labs at once"
+if [ -n "$FROM" ]; then
+	# shellcheck disable=SC2086 # a list of files
+	cat $FROM >"$raw"
+	cmdline="$cmdline (figures of earlier runs' raw lines)"
+elif [ "$RECOVERY" -eq 1 ]; then
+	log "== recovery: $(wc -w <<<"$TOOLS") watchdogs x $(wc -w <<<"$FAULTS") fault classes, $N trials per lab fault, $HTRIALS per hostile class, $JOBS labs at once"
 	run_recovery "$raw"
+	[ -n "$SAVE_RAW" ] && cat "$raw" >>"$SAVE_RAW"
 fi
 {
 	echo "# Recovery benchmark"

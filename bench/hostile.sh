@@ -263,8 +263,13 @@ report_hostile() {	# RAW
 		echo
 		echo "| case | watchdog | restarts | traffic at the end |"
 		echo "|---|---|---|---|"
-		awk '$2 ~ /^far-end-/ { c = $2 == "far-end-stopped" ? "far end stopped" : "far end stopped, peer channel down"
-			printf "| %s | %s | %s | %s |\n", c, $1, $3, $4 }' "$raw"
+		for f in far-end-stopped far-end-no-peer; do
+			for tool in $TOOLS; do
+				awk -v t="$tool" -v f="$f" '$1 == t && $2 == f {
+					c = f == "far-end-stopped" ? "far end stopped" : "far end stopped, peer channel down"
+					printf "| %s | %s | %s | %s |\n", c, $1, $3, $4 }' "$raw"
+			done
+		done
 	fi
 	if grep -q ' black-hole-no-peer ' "$raw"; then
 		echo

@@ -93,10 +93,12 @@ lab_flap_start() {	# UP DOWN TOTAL
 	echo $! >"$LAB_DIR/flap.pid"
 }
 
+# Polls (a caller's $(lab_flap_wait) runs in a subshell, which cannot
+# `wait` for its parent's child).
 lab_flap_wait() {
 	local pid
 	pid=$(cat "$LAB_DIR/flap.pid" 2>/dev/null) || return 1
-	wait "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
 	rm -f "$LAB_DIR/flap.pid"
 	cat "$LAB_DIR/flap.end"
 }

@@ -380,7 +380,7 @@ lab_reach_all() {
 lab_pids() {
 	local pid
 	for pid in $(ip netns pids "$(lab_ns "$1")"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
 		    grep -qE -- "$2" && echo "$pid"
 	done
 	return 0
