@@ -1,19 +1,38 @@
 # shellcheck shell=bash
 # lab-vtundfix.sh: vtundfix on both ends of the lab (sourced after lab.sh).
 #
-#	labfix_write_conf srv|cli [KEY VALUE]...   write LAB_DIR/vtundfix-SIDE.conf
-#	labfix_start srv|cli                        start the daemon in its namespace
+#	labfix_write_conf srv|cli [KEY VALUE]...   write its configuration
+#	labfix_start srv|cli                        start the daemon in its end,
+#	                                            inside the end's cgroup
 #	labfix_stop srv|cli                         SIGTERM it and wait
 #	labfix_log srv|cli                          path of its log file
 #	labfix_pid srv|cli                          the supervisor's pid
-#	labfix_cmd srv|cli ARGS...                  run `vtundfix -f CONF ARGS` there
+#	labfix_cmd srv|cli ARGS...                  run `vtundfix ARGS` there
+#	labfix_cpu_us srv|cli                       CPU time (us) of everything
+#	                                            the daemon ran on that end
+#	                                            (its cgroup: ssh included)
+#
+# In a lab made with `lab_create N --own-root` the configuration is the
+# end's own /etc/vtundfix.conf and the daemon's defaults hold for the rest
+# (DATA_DIR /var/vtundfix/, PID_FILE /var/run/vtundfix.pid, the control
+# socket, VTUND_CONF /etc/vtund.conf); PEER_COMMAND is the default's form
+# over the underlay (lab_peer_command; run lab_peer_setup first).  Else
+# each end's files are in LAB_DIR and the peer is reached with
+# `ip netns exec`.  The paths printed are the host's view of them.
 #
 # VTUNDFIX (default build/san/vtundfix) is the binary under test.
 
 : "${VTUNDFIX:=$PWD/build/san/vtundfix}"
 
-labfix_dir() { echo "$LAB_DIR/fix-$1"; }
-labfix_conf() { echo "$LAB_DIR/vtundfix-$1.conf"; }
+labfix_own_root() { [ "$LAB_OWN_ROOT" = 1 ]; }
+labfix_dir() {
+	if labfix_own_root; then echo "$(lab_root "$1")/var/vtundfix"
+	else echo "$LAB_DIR/fix-$1"; fi
+}
+labfix_conf() {
+	if labfix_own_root; then echo "$(lab_root "$1")/etc/vtundfix.conf"
+	else echo "$LAB_DIR/vtundfix-$1.conf"; fi
+}
 labfix_log() { echo "$(labfix_dir "$1")/vtundfix.log"; }
 
 labfix_ns() {
@@ -32,7 +51,7 @@ labfix_write_conf() {
 	while [ $# -ge 2 ]; do extra[$1]=$2; shift 2; done
 	dir=$(labfix_dir "$side")
 	conf=$(labfix_conf "$side")
-	mkdir -p "$dir"
+	labfix_own_root || mkdir -p "$dir"
 	if [ "$side" = srv ]; then
 		machine=server; other=cli; vtconf=$LAB_VTUND_SRV_CONF
 	else
@@ -43,18 +62,22 @@ labfix_write_conf() {
 		[SERVER]=$LAB_SERVER_IP
 		[DELAY_BETWEENCHECK]=300
 		[DELAY_PARENTCHECK]=300
-		[DATA_DIR]=$dir/
-		[PID_FILE]=$dir/vtundfix.pid
-		[LOG_FILE]=$dir/vtundfix.log
 		[VTUND]=/usr/sbin/vtund
-		[VTUND_CONF]=$vtconf
-		[PEER_COMMAND]="/usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
 		[MAIL_COMMAND]=$LAB_DIR/mail-$side
 		[CONTROL_SOCKET]=$dir/control
 		# The lab reaches the peer with ip netns exec, as root: tests of
 		# the real set-up (an unprivileged USER over ssh) say so.
 		[USER]=root
 	)
+	if labfix_own_root; then
+		defaults[PEER_COMMAND]=$(lab_peer_command)
+	else
+		defaults[DATA_DIR]=$dir/
+		defaults[PID_FILE]=$dir/vtundfix.pid
+		defaults[LOG_FILE]=$dir/vtundfix.log
+		defaults[VTUND_CONF]=$vtconf
+		defaults[PEER_COMMAND]="/usr/sbin/ip netns exec $(labfix_ns $other) $VTUNDFIX -f $(labfix_conf $other) peer"
+	fi
 	{
 		echo "# vtundfix lab configuration ($side), written by lab-vtundfix.sh"
 		for key in "${!defaults[@]}"; do
@@ -74,16 +97,27 @@ labfix_write_conf() {
 labfix_cmd() {
 	local side=$1
 	shift
-	ip netns exec "$(labfix_ns "$side")" "$VTUNDFIX" -f "$(labfix_conf "$side")" "$@"
+	if labfix_own_root; then
+		lab_in "$side" "$VTUNDFIX" "$@"
+	else
+		ip netns exec "$(labfix_ns "$side")" "$VTUNDFIX" -f "$(labfix_conf "$side")" "$@"
+	fi
 }
 
 labfix_start() {
-	labfix_cmd "$1"
+	if labfix_own_root; then
+		lab_in_cgroup "$1" "$1" "$VTUNDFIX"
+	else
+		lab_in_cgroup "$1" "$1" "$VTUNDFIX" -f "$(labfix_conf "$1")"
+	fi
 }
+
+labfix_cpu_us() { lab_cgroup_cpu_us "$1"; }
 
 labfix_pid() {
 	local f
-	f="$(labfix_dir "$1")/vtundfix.pid"
+	if labfix_own_root; then f="$(lab_root "$1")/run/vtundfix.pid"
+	else f="$(labfix_dir "$1")/vtundfix.pid"; fi
 	[ -s "$f" ] && cat "$f"
 }
 

@@ -3,36 +3,58 @@
 # the demo and the benchmark (one implementation).
 #
 #	lab_init NAME		names for this run; cleanup on any exit
-#	lab_create [NTAPS] [--no-vtund]
-#				build it, start vtund, wait for LAN-to-LAN
-#				traffic; --no-vtund: the network only, vtund
-#				left for the daemon under test to start
-#	lab_in srv|cli|lans|lanc CMD...	run CMD in that namespace
+#	lab_create [NTAPS] [--no-vtund] [--own-root]
+#				build it (up to 1000 tunnels and more, in
+#				batches), start vtund, wait until every tunnel
+#				carries LAN-to-LAN traffic; --no-vtund: the
+#				network only, vtund left for the daemon under
+#				test to start; --own-root: each end in its own
+#				mount namespace too (lab-root.sh)
+#	lab_in srv|cli|lans|lanc CMD...	run CMD in that host (its network
+#				namespace; an own-root end's mount namespace too)
 #	lab_session I		vtund session name of tunnel I
 #	lab_wait_traffic I SECONDS	0 as soon as LAN-to-LAN ping over tunnel I
 #				works (prints the milliseconds it took)
+#	lab_reach_all SECONDS [T0_MS] [I...]
+#				0 once every tunnel (or those given) carries
+#				LAN-to-LAN traffic, all probed at once; prints
+#				the milliseconds from T0 (default now) to the
+#				last one's first reply (tool_reach)
 #	lab_recreate_uplink srv|cli I	put back a deleted uplink (not bridged)
 #	lab_pids HOST REGEX	pids in HOST's namespace whose command line
 #				(as ps shows it: vtund's title) matches
 #	lab_black_hole		the server drops the tunnel's TCP flow both
 #				ways (nftables); both vtund processes stay up
 #	lab_black_hole_clear	remove that rule
+#	lab_start_vtund		the listener and every client (lab_create does)
 #	lab_destroy		remove everything (idempotent)
 #   helpers others use:	lab_ns HOST (namespace name), lab_lan_ip srv|cli I,
-#				lab_bridge_taps (wait for the taps, up + bridge)
+#				lab_bridge_taps (wait for the taps, up + bridge),
+#				lab_now_ms, lab_tool NAME (build/san/tool_NAME)
+#   hostile networks:	lab-hostile.sh (shaping, outages, flapping, bulk
+#				traffic, the connection counter, CPU of a cgroup)
+#   each end its own root:	lab-root.sh (mount namespaces, sshd, the
+#				peer account as the README sets it up)
 #
 # Exported: LAB_ID LAB_SRV LAB_CLI LAB_LANS LAB_LANC LAB_DIR LAB_NTAPS
-# LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP LAB_PORT.
+# LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP LAB_PORT
+# LAB_OWN_ROOT.
 # lab_init sets the EXIT, INT and TERM traps (replacing the caller's).
 # Runs as root.
 #
 # Topology, per tunnel I (all in namespaces created here, never the host's):
 #
-#   lans [lI 192.168.(100+I).1] -- [upI] srv [brI: upI tapI]  (vtund -s)
-#                                        srv [u0 10.99.0.1]
-#                                           | underlay veth
-#                                        cli [u0 10.99.0.2]
-#   lanc [lI 192.168.(100+I).2] -- [upI] cli [brI: upI tapI]  (vtund client)
+#   lans [lI 10.X.Y.1] -- [upI] srv [brI: upI tapI]  (vtund -s)
+#                               srv [u0 10.99.0.1]
+#                                  | underlay veth
+#                               cli [u0 10.99.0.2]
+#   lanc [lI 10.X.Y.2] -- [upI] cli [brI: upI tapI]  (vtund client)
+#
+# with X.Y = (128 + I / 256).(I % 256): a /24 per tunnel, up to 32768.
+# The LAN hosts know each other's fixed MAC addresses (permanent neighbour
+# entries): the kernel's neighbour table is shared by all namespaces and
+# holds 1024 learned entries, fewer than 1000 tunnels need; and a tunnel
+# that comes back carries traffic without waiting for ARP.
 #
 # Names are unique per run (namespaces vfx-NAME-ID-*, vtund sessions
 # vfxIDtI), because vtund's lock files in /var/lock/vtund are global.
@@ -41,8 +63,10 @@ LAB_SERVER_IP=10.99.0.1
 LAB_CLIENT_IP=10.99.0.2
 LAB_PORT=5000	# lab_init picks one per lab
 LAB_NTAPS=0
+LAB_OWN_ROOT=0
 LAB_DIR=""
 LAB_ID=""
+LAB_LIB=$(dirname "${BASH_SOURCE[0]}")
 
 lab_log() { echo "# lab: $*" >&2; }
 
@@ -59,9 +83,10 @@ lab_init() {
 	LAB_DIR=$(mktemp -d "/tmp/vfx-lab-$name.XXXXXX")
 	LAB_VTUND_SRV_CONF=$LAB_DIR/vtund-srv.conf
 	LAB_VTUND_CLI_CONF=$LAB_DIR/vtund-cli.conf
+	LAB_OWN_ROOT=0
 	export LAB_ID LAB_SRV LAB_CLI LAB_LANS LAB_LANC LAB_DIR \
 	    LAB_VTUND_SRV_CONF LAB_VTUND_CLI_CONF LAB_SERVER_IP LAB_CLIENT_IP \
-	    LAB_PORT
+	    LAB_PORT LAB_OWN_ROOT
 	mkdir -p /var/lock/vtund
 	trap lab_destroy EXIT
 	trap 'exit 130' INT
@@ -78,20 +103,33 @@ lab_ns() {
 	esac
 }
 
+# An own-root end is entered with both its network and its mount
+# namespace (the working directory kept: /work and /tmp are shared).
 lab_in() {
 	local ns
 	ns=$(lab_ns "$1") || return 2
+	if [ "$LAB_OWN_ROOT" = 1 ] && { [ "$1" = srv ] || [ "$1" = cli ]; }; then
+		shift
+		nsenter --net="/run/netns/$ns" --mount="$LAB_DIR/ns/$ns" \
+		    --wd="$PWD" -- "$@"
+		return
+	fi
 	shift
 	ip netns exec "$ns" "$@"
 }
 
 lab_session() { echo "vfx${LAB_ID}t$1"; }
 
-# The LAN address of tunnel I behind srv (.1) or cli (.2).
+# The LAN address of tunnel I behind srv (.1) or cli (.2), and the fixed
+# MAC address of that LAN host's interface.
 lab_lan_ip() {
-	local side=$1 i=$2
-	if [ "$side" = srv ]; then echo "192.168.$((100 + i)).1"
-	else echo "192.168.$((100 + i)).2"; fi
+	if [ "$1" = srv ]; then echo "10.$((128 + $2 / 256)).$(($2 % 256)).1"
+	else echo "10.$((128 + $2 / 256)).$(($2 % 256)).2"; fi
+}
+lab_lan_mac() {
+	local m=01
+	[ "$1" = srv ] || m=02
+	printf '02:76:66:%s:%02x:%02x\n' "$m" $(($2 / 256)) $(($2 % 256))
 }
 
 lab_quiet_ns() {	# no IPv6 chatter: it can end a fresh vtund session
@@ -100,13 +138,17 @@ lab_quiet_ns() {	# no IPv6 chatter: it can end a fresh vtund session
 	ip -n "$1" link set lo up
 }
 
+# LAB_VTUND_UP_BRIDGE=1: vtund's up block also bridges the tap, as an
+# admin who runs vtund alone would have it (vtund itself bridges nothing;
+# by default that is left to the watchdog under test).
 lab_write_vtund_conf() {
-	local file=$1 i
+	local file=$1 i up_master=""
+	[ "${LAB_VTUND_UP_BRIDGE:-0}" = 1 ] && up_master=1
 	{
 		echo "options { port $LAB_PORT; ip /sbin/ip; syslog daemon; timeout 10; }"
 		for ((i = 0; i < LAB_NTAPS; i++)); do
 			cat <<-CONF
-			$(lab_session "$i") {
+			vfx${LAB_ID}t$i {
 			  passwd vfxlab;
 			  type ether;
 			  device tap$i;
@@ -114,27 +156,46 @@ lab_write_vtund_conf() {
 			  keepalive yes;
 			  persist yes;
 			  multi killold;
-			  up { ip "link set %% up"; };
+			  up { ip "link set %% up${up_master:+ master br$i}"; };
 			}
 			CONF
 		done
 	} >"$file"
 }
 
-# The uplink up$I of SIDE: a veth to its LAN host, addressed there.  The
-# LAN host's end has a fixed MAC address (02:76:66:01:00:I behind srv,
-# ...:02:00:I behind cli), so a recreated uplink is the same host plugged
-# back: the far LAN host's ARP entry stays right and traffic resumes at once.
+# The batch lines that build tunnel I's LAN side of SIDE: bridge brI and
+# the uplink upI, a veth to the LAN host whose end lI has a fixed MAC
+# address, so that a recreated uplink is the same host plugged back.
+lab_side_batch() {	# SIDE FIRST LAST: for `ip -n SIDE -batch`
+	local side=$1 i lan m=01
+	if [ "$side" = srv ]; then lan=$LAB_LANS; else lan=$LAB_LANC; m=02; fi
+	for ((i = $2; i <= $3; i++)); do
+		printf 'link add br%d type bridge\nlink set br%d up\n' "$i" "$i"
+		printf 'link add up%d type veth peer name l%d netns %s address 02:76:66:%s:%02x:%02x\n' \
+		    "$i" "$i" "$lan" "$m" $((i / 256)) $((i % 256))
+		printf 'link set up%d master br%d up\n' "$i" "$i"
+	done
+}
+lab_lan_batch() {	# SIDE FIRST LAST: for `ip -n LANHOST -batch`
+	local side=$1 i me=1 far=2 fm=02
+	[ "$side" = srv ] || { me=2; far=1; fm=01; }
+	for ((i = $2; i <= $3; i++)); do
+		printf 'addr add 10.%d.%d.%d/24 dev l%d\nlink set l%d up\n' \
+		    $((128 + i / 256)) $((i % 256)) "$me" "$i" "$i"
+		printf 'neigh replace 10.%d.%d.%d lladdr 02:76:66:%s:%02x:%02x dev l%d nud permanent\n' \
+		    $((128 + i / 256)) $((i % 256)) "$far" "$fm" $((i / 256)) \
+		    $((i % 256)) "$i"
+	done
+}
+
+# The uplink up$I of SIDE alone (lab_recreate_uplink).
 lab_make_uplink() {
-	local side=$1 i=$2 ns lan mac
-	ns=$(lab_ns "$side")
-	if [ "$side" = srv ]; then lan=$LAB_LANS; mac=01; else lan=$LAB_LANC; mac=02; fi
-	mac=$(printf '02:76:66:%s:%02x:%02x' "$mac" $((i / 256)) $((i % 256)))
-	ip -n "$ns" link add "up$i" type veth peer name "l$i" netns "$lan" \
-	    address "$mac" || return 1
-	ip -n "$lan" addr add "$(lab_lan_ip "$side" "$i")/24" dev "l$i"
-	ip -n "$lan" link set "l$i" up
-	ip -n "$ns" link set "up$i" up
+	local side=$1 i=$2 lan
+	if [ "$side" = srv ]; then lan=$LAB_LANS; else lan=$LAB_LANC; fi
+	ip -n "$(lab_ns "$side")" link add "up$i" type veth peer name "l$i" \
+	    netns "$lan" address "$(lab_lan_mac "$side" "$i")" || return 1
+	lab_lan_batch "$side" "$i" "$i" | ip -n "$lan" -batch - || return 1
+	ip -n "$(lab_ns "$side")" link set "up$i" up
 }
 
 lab_recreate_uplink() {
@@ -142,6 +203,11 @@ lab_recreate_uplink() {
 	if [ "$side" = srv ]; then lan=$LAB_LANS; else lan=$LAB_LANC; fi
 	ip -n "$lan" link del "l$i" 2>/dev/null
 	lab_make_uplink "$side" "$i"
+}
+
+# The tap devices in namespace NS (vtund's, named tapN).
+lab_count_taps() {
+	ip -n "$1" -o link show type tun 2>/dev/null | grep -c ': tap[0-9]*[:@]'
 }
 
 lab_wait_tap() {	# NS TAP SECONDS
@@ -153,24 +219,61 @@ lab_wait_tap() {	# NS TAP SECONDS
 	return 1
 }
 
-# Bridge tap I on both ends, as an admin's vtund up-script would.
+# Bridge every tap on both ends, as an admin's vtund up-script would: wait
+# until all LAB_NTAPS taps exist on an end (20 s, and 1 s per 20 tunnels
+# more), then bring them up and bridge them in one batch.
 lab_bridge_taps() {
-	local i ns
-	for ((i = 0; i < LAB_NTAPS; i++)); do
-		for ns in "$LAB_SRV" "$LAB_CLI"; do
-			if ! lab_wait_tap "$ns" "tap$i" 20; then
-				lab_log "tap$i did not appear in $ns"
+	local ns i have deadline
+	deadline=$(($(date +%s) + 20 + LAB_NTAPS / 20))
+	for ns in "$LAB_SRV" "$LAB_CLI"; do
+		while have=$(lab_count_taps "$ns"); [ "$have" -lt "$LAB_NTAPS" ]; do
+			if [ "$(date +%s)" -ge "$deadline" ]; then
+				for ((i = 0; i < LAB_NTAPS; i++)); do
+					ip -n "$ns" link show "tap$i" >/dev/null 2>&1 ||
+					    { lab_log "tap$i did not appear in $ns"; break; }
+				done
 				return 1
 			fi
-			ip -n "$ns" link set "tap$i" up master "br$i"
+			sleep 0.05
 		done
+		for ((i = 0; i < LAB_NTAPS; i++)); do
+			printf 'link set tap%d up master br%d\n' "$i" "$i"
+		done | ip -n "$ns" -force -batch - || return 1
 	done
 }
 
+# The vtund listener and one client per tunnel, started by one shell in
+# the client's namespace (a namespace switch per client would cost more
+# than the client).
+lab_start_vtund() {
+	local i sessions=()
+	lab_in srv /usr/sbin/vtund -s -f "$LAB_VTUND_SRV_CONF" || return 1
+	for ((i = 0; i < LAB_NTAPS; i++)); do sessions+=("vfx${LAB_ID}t$i"); done
+	# shellcheck disable=SC2016 # expanded by that shell
+	lab_in cli bash -c 'c=$1 s=$2 n=0; shift 2
+		for t; do
+			/usr/sbin/vtund -f "$c" "$t" "$s" || exit 1
+			n=$((n + 1))
+			# The listener forks a session per connection: 50 at a time.
+			[ $((n % 50)) -eq 0 ] && sleep 0.2
+		done; exit 0' lab_start_vtund "$LAB_VTUND_CLI_CONF" \
+	    "$LAB_SERVER_IP" "${sessions[@]}"
+}
+
+# lab_create [NTAPS] [--no-vtund] [--own-root]
 lab_create() {
-	local ns i side
-	LAB_NTAPS=${1:-1}
+	local ns side arg vtund=1 own=0 t0
+	LAB_NTAPS=1
+	for arg in "$@"; do
+		case $arg in
+		--no-vtund) vtund=0 ;;
+		--own-root) own=1 ;;
+		'' | *[!0-9]*) lab_log "lab_create: unknown argument $arg"; return 2 ;;
+		*) LAB_NTAPS=$arg ;;
+		esac
+	done
 	export LAB_NTAPS
+	t0=$(date +%s)
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		ip netns add "$ns" || return 1
 		lab_quiet_ns "$ns"
@@ -180,33 +283,44 @@ lab_create() {
 	ip -n "$LAB_CLI" addr add "$LAB_CLIENT_IP/24" dev u0
 	ip -n "$LAB_SRV" link set u0 up
 	ip -n "$LAB_CLI" link set u0 up
-	for ((i = 0; i < LAB_NTAPS; i++)); do
-		for side in srv cli; do
-			ns=$(lab_ns "$side")
-			ip -n "$ns" link add "br$i" type bridge
-			ip -n "$ns" link set "br$i" up
-			lab_make_uplink "$side" "$i" || return 1
-			ip -n "$ns" link set "up$i" master "br$i"
-		done
+	for side in srv cli; do
+		ns=$(lab_ns "$side")
+		lab_side_batch "$side" 0 $((LAB_NTAPS - 1)) | ip -n "$ns" -batch - ||
+		    { lab_log "building the bridges of $ns failed"; return 1; }
+		if [ "$side" = srv ]; then ns=$LAB_LANS; else ns=$LAB_LANC; fi
+		lab_lan_batch "$side" 0 $((LAB_NTAPS - 1)) | ip -n "$ns" -batch - ||
+		    { lab_log "addressing $ns failed"; return 1; }
 	done
 	lab_write_vtund_conf "$LAB_VTUND_SRV_CONF"
 	lab_write_vtund_conf "$LAB_VTUND_CLI_CONF"
-	[ "${2:-}" = --no-vtund ] && return 0
-	lab_in srv /usr/sbin/vtund -s -f "$LAB_VTUND_SRV_CONF" || return 1
-	for ((i = 0; i < LAB_NTAPS; i++)); do
-		lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" \
-		    "$(lab_session "$i")" "$LAB_SERVER_IP" || return 1
-	done
+	if [ "$own" = 1 ]; then
+		lab_root_setup srv && lab_root_setup cli || return 1
+		# From now on each end runs vtund with its own /etc/vtund.conf.
+		LAB_OWN_ROOT=1
+		LAB_VTUND_SRV_CONF=/etc/vtund.conf
+		LAB_VTUND_CLI_CONF=/etc/vtund.conf
+	fi
+	[ "$LAB_NTAPS" -ge 100 ] && lab_log "$LAB_NTAPS tunnels: network built in $(($(date +%s) - t0)) s"
+	[ "$vtund" = 0 ] && return 0
+	lab_start_vtund || return 1
 	lab_bridge_taps || return 1
-	for ((i = 0; i < LAB_NTAPS; i++)); do
-		if ! lab_wait_traffic "$i" 20 >/dev/null; then
-			lab_log "no LAN-to-LAN traffic over tunnel $i"
-			return 1
-		fi
-	done
+	if ! lab_reach_all $((20 + LAB_NTAPS / 10)) >/dev/null; then
+		lab_log "not every tunnel carries LAN-to-LAN traffic"
+		return 1
+	fi
+	[ "$LAB_NTAPS" -ge 100 ] && lab_log "$LAB_NTAPS tunnels: carrying traffic after $(($(date +%s) - t0)) s"
+	return 0
 }
 
 lab_now_ms() { date +%s%3N; }
+
+# lab_tool NAME: the path of the lab helper program tests/lab/tool_NAME.c,
+# built if it is missing (make check builds them all; bench only `all`).
+lab_tool() {
+	local bin=build/san/tool_$1
+	[ -x "$bin" ] || make -s "$bin" >&2 || return 1
+	echo "$PWD/$bin"
+}
 
 # lab_wait_traffic I SECONDS: one ping that sends every 50 ms and exits on
 # the first reply, so the figure printed is within 50 ms of the moment the
@@ -237,10 +351,36 @@ lab_wait_traffic() {
 	return 1
 }
 
+# lab_reach_all SECONDS [T0_MS] [I...]: the client's LAN host probes the
+# server's LAN host of every tunnel (or of tunnels I...) at once, one
+# echo request per unanswered tunnel every max(20 ms, NTAPS/5 ms) (at most
+# 5000 a second into the tunnels); prints the milliseconds from T0 to the
+# last first reply.  On a timeout it names the missing tunnels on stderr.
+lab_reach_all() {
+	local secs=$1 t0=${2:-} tool out i n interval
+	shift 2 2>/dev/null || shift
+	tool=$(lab_tool reach) || return 2
+	[ -n "$t0" ] || t0=$(lab_now_ms)
+	n=$#
+	[ "$n" -gt 0 ] || n=$LAB_NTAPS
+	interval=$((n / 5 > 20 ? n / 5 : 20))
+	out=$(if [ $# -gt 0 ]; then
+		for i in "$@"; do lab_lan_ip srv "$i"; done
+	else
+		for ((i = 0; i < LAB_NTAPS; i++)); do
+			printf '10.%d.%d.1\n' $((128 + i / 256)) $((i % 256))
+		done
+	fi | ip netns exec "$LAB_LANC" "$tool" -i "$interval" -w "$secs" -t "$t0")
+	case $out in
+	"all "*) echo "${out#all }"; return 0 ;;
+	*) lab_log "reach: ${out:-no answer from tool_reach}"; return 1 ;;
+	esac
+}
+
 lab_pids() {
 	local pid
 	for pid in $(ip netns pids "$(lab_ns "$1")"); do
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" |
 		    grep -qE -- "$2" && echo "$pid"
 	done
 	return 0
@@ -271,13 +411,16 @@ lab_black_hole_clear() {
 	return 0
 }
 
-# lab_destroy: kill every process in the lab's namespaces (again and again
-# until none is left: a supervisor may fork meanwhile), delete the
-# namespaces (their veths, bridges and taps go with them), this run's vtund
-# lock files and LAB_DIR.  Idempotent; the EXIT trap calls it.
+# lab_destroy: stop the background helpers (flapping, bulk traffic), kill
+# every process in the lab's namespaces (again and again until none is
+# left: a supervisor may fork meanwhile), release the ends' mount
+# namespaces and cgroups, delete the network namespaces (their veths,
+# bridges and taps go with them), this run's vtund lock files and LAB_DIR.
+# Idempotent; the EXIT trap calls it.
 lab_destroy() {
 	local ns pids i
 	[ -n "$LAB_ID" ] || return 0
+	lab_hostile_stop
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		[ -e "/run/netns/$ns" ] || continue
 		for ((i = 0; i < 60; i++)); do
@@ -288,11 +431,19 @@ lab_destroy() {
 			sleep 0.05
 		done
 	done
+	lab_root_release
+	lab_cgroups_remove
 	for ns in "$LAB_SRV" "$LAB_CLI" "$LAB_LANS" "$LAB_LANC"; do
 		[ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
 	rm -f "/var/lock/vtund/vfx${LAB_ID}t"*
 	[ -n "$LAB_DIR" ] && rm -rf "$LAB_DIR"
 	LAB_ID=""
+	LAB_OWN_ROOT=0
 	return 0
 }
+
+# shellcheck source=tests/lab/lab-root.sh
+. "$LAB_LIB/lab-root.sh"
+# shellcheck source=tests/lab/lab-hostile.sh
+. "$LAB_LIB/lab-hostile.sh"

@@ -110,6 +110,48 @@ for side in srv cli; do
 done
 if [ "$good" = 1 ]; then ok "lab/recreate-uplink"; else not_ok "lab/recreate-uplink"; fi
 
+# The hostile-network helpers do what they say.  An outage stops LAN
+# traffic on every tunnel, both ways, and its end lets it through again.
+lab_outage_start
+if lab_reach_all 1 >/dev/null 2>&1; then not_ok "lab/outage-stops-traffic"
+else ok "lab/outage-stops-traffic"; fi
+lab_outage_stop
+if ms=$(lab_reach_all 30); then ok "lab/outage-ends ($ms ms)"
+else not_ok "lab/outage-ends"; fi
+# The connection counter counts a client's new connection once.
+lab_conns_start
+c0=$(lab_conns)
+S=$(lab_session 0)
+# shellcheck disable=SC2046 # a list of pids
+kill -KILL $(lab_pids cli "vtund\[c\]: $S ")
+sleep 0.5
+lab_in cli /usr/sbin/vtund -f "$LAB_VTUND_CLI_CONF" "$S" "$LAB_SERVER_IP"
+lab_bridge_taps >/dev/null 2>&1
+lab_wait_traffic 0 15 >/dev/null
+c1=$(lab_conns)
+if [ "$c0" = 0 ] && [ "$c1" = 1 ]; then ok "lab/conns-counted"
+else not_ok "lab/conns-counted ($c0 -> $c1, want 0 -> 1)"; fi
+# Shaping: tbf on both ends' underlay; a ping of 12 kB at 100 kbit/s
+# takes about a second each way.
+lab_shape 100 1000
+if lab_in srv tc qdisc show dev u0 | grep -q 'tbf.*rate 100Kbit' &&
+    lab_in cli tc qdisc show dev u0 | grep -q 'tbf.*rate 100Kbit'; then
+	ok "lab/shape-installed"
+else not_ok "lab/shape-installed"; fi
+rtt=$(ip netns exec "$LAB_LANC" ping -n -c 1 -W 10 -s 12000 "$(lab_lan_ip srv 0)" |
+    sed -n 's/.*time=\([0-9.]*\).*/\1/p')
+echo "# 12 kB ping through the shaped tunnel: ${rtt:-none} ms"
+if [ -n "$rtt" ] && awk -v r="$rtt" 'BEGIN { exit !(r > 1000) }'; then ok "lab/shape-slows"
+else not_ok "lab/shape-slows"; fi
+lab_shape_clear
+# Bulk traffic flows both ways through the tunnel.
+lab_bulk_start 0 2 4
+sleep 6
+if grep -q 'sender' "$LAB_DIR/iperf3-c5201.log" && grep -q 'receiver' "$LAB_DIR/iperf3-c5202.log"; then
+	ok "lab/bulk-both-ways"
+else not_ok "lab/bulk-both-ways"; sed 's/^/#   /' "$LAB_DIR"/iperf3-c*.log | tail -n 10; fi
+lab_bulk_stop
+
 # An explicit lab_destroy (in a subshell, as a caller's cleanup would run)
 # leaves no namespace, process, lock file or directory of this lab.
 id=$LAB_ID dir=$LAB_DIR
@@ -124,4 +166,14 @@ else
 	not_ok "lab/cleanup"; sed 's/^/#   left: /' <<<"$left"
 fi
 if (lab_destroy); then ok "lab/cleanup-idempotent"; else not_ok "lab/cleanup-idempotent"; fi
+# Past the old addressing's end (155 tunnels): 160 tunnels, built in
+# batches, each carrying traffic, all probed at once.
+lab_init many
+t0=$(date +%s)
+if lab_create 160 && ms=$(lab_reach_all 20); then
+	ok "lab/many-tunnels (160 built in $(($(date +%s) - t0)) s, all answer within $ms ms)"
+else
+	not_ok "lab/many-tunnels"
+fi
+lab_destroy
 [ "$failures" -eq 0 ]
