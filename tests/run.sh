@@ -48,7 +48,10 @@ unit  -      build/san/test_tcpinfo
 unit  -      build/san/test_procview
 unit  -      tests/unit/test_cli.sh
 lab   alone  tests/lab/test_liveness.sh	# ~100 s; timing: runs by itself
-lab   alone  tests/lab/test_hub.sh	# ~150 s; 100 taps: runs by itself
+lab   alone  tests/lab/test_hub.sh	# ~90 s; 100 taps: runs by itself
+lab   alone  tests/lab/test_hostile.sh	# ~160 s; timing under load: alone
+lab   -      tests/lab/test_trust.sh	# ~60 s; real sshd, own roots
+lab   -      tests/lab/test_world.sh	# ~25 s
 lab   -      tests/lab/test_survival.sh	# ~70 s; the longest go first
 lab   -      tests/lab/test_peer.sh	# ~25 s
 lab   -      tests/lab/test_daemon.sh	# ~15 s

@@ -64,14 +64,17 @@ labfix_write_conf() {
 		[DELAY_PARENTCHECK]=300
 		[VTUND]=/usr/sbin/vtund
 		[MAIL_COMMAND]=$LAB_DIR/mail-$side
-		[CONTROL_SOCKET]=$dir/control
-		# The lab reaches the peer with ip netns exec, as root: tests of
-		# the real set-up (an unprivileged USER over ssh) say so.
-		[USER]=root
 	)
 	if labfix_own_root; then
+		# The real set-up: USER vtundfix, the default control socket.
 		defaults[PEER_COMMAND]=$(lab_peer_command)
 	else
+		# Lab shortcut: the peer through ip netns exec, as root, and a
+		# control socket per end in LAB_DIR (both ends share /run).  What
+		# it hides, ssh as the unprivileged account, test_trust.sh and
+		# test_world.sh run for real.
+		defaults[USER]=root
+		defaults[CONTROL_SOCKET]=$dir/control
 		defaults[DATA_DIR]=$dir/
 		defaults[PID_FILE]=$dir/vtundfix.pid
 		defaults[LOG_FILE]=$dir/vtundfix.log

@@ -388,10 +388,19 @@ lab_pids() {
 
 # The server drops the established vtund connection (the first one), in
 # and out, as a broken middlebox would; new connections pass.
-lab_black_hole() {
-	local port
-	port=$(lab_in srv ss -Htn state established "( sport = :$LAB_PORT )" |
-	    awk '{ split($4, a, ":"); print a[2]; exit }')
+lab_black_hole() {	# [I]: tunnel I's flow (default: the first found)
+	local port pid
+	if [ -n "${1:-}" ]; then
+		# The client of session I, and the local port of its socket.
+		pid=$(lab_pids cli "vtund\[c\]: $(lab_session "$1") " | head -1)
+		port=$(lab_in cli ss -Htnp state established \
+		    "( dport = :$LAB_PORT )" | grep "pid=${pid:-0}," |
+		    awk '{ n = split($3, a, ":"); print a[n]; exit }')
+	else
+		port=$(lab_in srv ss -Htn state established \
+		    "( sport = :$LAB_PORT )" |
+		    awk '{ split($4, a, ":"); print a[2]; exit }')
+	fi
 	if [ -z "$port" ]; then
 		lab_log "black hole: no established vtund connection"
 		return 1

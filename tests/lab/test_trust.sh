@@ -42,7 +42,7 @@ lab_init trust
 lab_create 2 --own-root || { not_ok "trust/lab"; exit 1; }
 S0=$(lab_session 0)
 S1=$(lab_session 1)
-if ! lab_peer_setup; then not_ok "trust/readme-setup"; exit 1; fi
+if ! lab_peer_setup ""; then not_ok "trust/readme-setup"; exit 1; fi
 labfix_write_conf srv
 labfix_write_conf cli
 labfix_start srv || not_ok "trust/start-srv"
@@ -54,12 +54,13 @@ wait_peer() { grep -q "peer $LAB_SERVER_IP: connected" "$(labfix_log cli)"; }
 for _ in $(seq 100); do wait_peer && break; sleep 0.1; done
 check "trust/peer-channel-connects" wait_peer
 ssh_pid=$(pid_of cli "^/usr/bin/ssh -o BatchMode=yes")
-user=$(ps -o user= -p "${ssh_pid:-0}" 2>/dev/null | tr -d ' ')
+want=$(awk -F: '$1 == "vtundfix" { print $3 }' "$(lab_root cli)/etc/passwd")
+user=$(ps -o uid= -p "${ssh_pid:-0}" 2>/dev/null | tr -d ' ')
 home=$(tr '\0' '\n' <"/proc/${ssh_pid:-0}/environ" 2>/dev/null | sed -n 's/^HOME=//p')
-if [ "$user" = vtundfix ] && [ "$home" = /var/lib/vtundfix ]; then
+if [ -n "$want" ] && [ "$user" = "$want" ] && [ "$home" = /var/lib/vtundfix ]; then
 	ok "trust/ssh-runs-as-peer-account"
 else
-	not_ok "trust/ssh-runs-as-peer-account: user '$user' home '$home'"
+	not_ok "trust/ssh-runs-as-peer-account: uid '$user' (want '$want') home '$home'"
 fi
 
 # Remote off and on, through the real channel.
@@ -74,7 +75,8 @@ else not_ok "trust/status-across-ends"; sed 's/^/#   /' <<<"$out"; fi
 # A black hole on tunnel 0: the server is asked (over ssh, as the account)
 # to end its session, and the tunnel is back.
 : >"$(labfix_log srv)"; : >"$(labfix_log cli)"
-lab_black_hole || not_ok "trust/black-hole: no flow found"
+lab_black_hole 0 || not_ok "trust/black-hole: no flow found"
+sleep 0.5
 if lab_wait_traffic 0 20 >/dev/null &&
     grep -q 'the client asked to end the server session.*1 ended' \
     "$(labfix_log srv)"; then
@@ -160,7 +162,8 @@ done
 check "trust/fake-listener-not-trusted" grep -q \
     'listener: no vtund listener.*ran' "$(labfix_log srv)"
 # A black hole on site A's tunnel: its real session is ended, the fake not.
-lab_black_hole
+lab_black_hole 0
+sleep 0.5
 lab_wait_traffic 0 20 >/dev/null || not_ok "trust/black-hole-with-fakes"
 lab_black_hole_clear
 if [ -n "$fake_l" ] && [ -n "$fake_s" ] && kill -0 "$fake_l" 2>/dev/null &&
@@ -171,26 +174,36 @@ else
 fi
 kill -KILL "$fake_l" "$fake_s" 2>/dev/null
 
-# --- replayed and altered probes during a black hole ---
-: >"$(labfix_log cli)"
+# --- replayed and altered probes ---
+# Frames injected into the client's tap travel the tunnel to the server:
+# replays of genuine probes and altered ones are rejected and counted
+# there, and change nothing; a black hole afterwards is found as always.
+: >"$(labfix_log cli)"; : >"$(labfix_log srv)"
 lab_wait_traffic 0 20 >/dev/null
-lab_black_hole
-( for _ in $(seq 8); do
-	lab_in cli build/san/tool_inject -r -a tap0 "$S0" >/dev/null 2>&1
-	sleep 0.2
-  done ) &
-inj=$!
-t0=$(lab_now_ms)
+if lab_in cli build/san/tool_inject -r -a tap0 "$S0" >/dev/null 2>&1; then
+	ok "trust/replays-injected"
+else
+	not_ok "trust/replays-injected: tool_inject could not"
+fi
+sleep 2
+rej=$(labfix_cmd srv status --json --local | grep -o '"rejected":[0-9]*' |
+    head -1 | cut -d: -f2)
+check "trust/replays-rejected (${rej:-0} rejected)" [ "${rej:-0}" -gt 0 ]
+if ! grep -q 'tunnel: up -> ' "$(labfix_log srv)" &&
+    ! grep -q 'tunnel: up -> ' "$(labfix_log cli)"; then
+	ok "trust/replays-changed-nothing"
+else
+	not_ok "trust/replays-changed-nothing"; dump_logs
+fi
+lab_black_hole 0
+sleep 0.5
 if lab_wait_traffic 0 30 >/dev/null &&
     grep -q 'tunnel: .* -> reaching' "$(labfix_log cli)"; then
-	ok "trust/black-hole-found-despite-replays ($(($(lab_now_ms) - t0)) ms)"
+	ok "trust/black-hole-found-after-replays"
 else
-	not_ok "trust/black-hole-found-despite-replays"; dump_logs
+	not_ok "trust/black-hole-found-after-replays"; dump_logs
 fi
-wait "$inj"
 lab_black_hole_clear
-rej=$(labfix_cmd cli status --json --local | grep -o '"rejected":[0-9]*' | head -1 | cut -d: -f2)
-check "trust/replays-counted (${rej:-0} rejected)" [ "${rej:-0}" -gt 0 ]
 labfix_stop cli
 labfix_stop srv
 [ "$failures" -eq 0 ]

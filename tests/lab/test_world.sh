@@ -119,11 +119,11 @@ echo "# srv answered: $out"
 check "world/ssh-as-account" grep -q "Accepted publickey for vtundfix from $LAB_CLIENT_IP" "$SR/var/log/sshd.log"
 check "world/forced-command-runs" grep -qE '^ok vtundfix-peer 1' <<<"$out"
 check "world/forced-command-only" lacks '^root:' "$out"
-# The daemon's form of the command, as root's daemon would run it.
+# The daemon's form of the command, as the daemon runs it: as the account.
 cmd=$(lab_peer_command)
 echo "# PEER_COMMAND ${cmd//%h/$LAB_SERVER_IP}"
 # shellcheck disable=SC2086 # a command line, split as the daemon does
-out=$(lab_in cli ${cmd//%h/$LAB_SERVER_IP} <<<'vtundfix-peer 1' 2>&1)
+out=$(lab_in cli runuser -u vtundfix -- ${cmd//%h/$LAB_SERVER_IP} <<<'vtundfix-peer 1' 2>&1)
 check "world/peer-command" grep -qE '^ok vtundfix-peer 1' <<<"$out"
 # `restrict` holds on Debian 12's sshd: no port forwarding for the key.
 check "world/restrict-no-forwarding" fails \
