@@ -15,6 +15,7 @@
 struct attempt {
 	struct reach	*r;
 	int		 fd;		/* -1: free */
+	uint64_t	 started;
 	struct ev_timer	 timeout;
 };
 
@@ -67,13 +68,14 @@ static void
 finish(struct attempt *a, int answered)
 {
 	struct reach *r = a->r;
+	uint64_t started = a->started;
 	int i;
 
 	drop_attempt(a);
 	if (answered)
 		for (i = 0; i < REACH_MAX; i++)
 			drop_attempt(&r->a[i]);
-	r->cb(answered, r->arg);
+	r->cb(answered, started, r->arg);
 }
 
 void
@@ -169,16 +171,17 @@ reach_try(struct reach *r)
 	if (a == NULL)
 		return;			/* enough attempts under way */
 	if ((fd = dial(r)) < 0) {
-		r->cb(fd == -2, r->arg);
+		r->cb(fd == -2, ev_now_ms(), r->arg);
 		return;
 	}
 	if (ev_add_fd(fd, connected, a) == -1 ||
 	    ev_want_write(fd, 1) == -1) {
 		ev_del_fd(fd);
 		close(fd);
-		r->cb(0, r->arg);
+		r->cb(0, ev_now_ms(), r->arg);
 		return;
 	}
 	a->fd = fd;
+	a->started = ev_now_ms();
 	ev_timer_set(&a->timeout, REACH_TIMEOUT_MS, timed_out, a);
 }

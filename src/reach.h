@@ -18,7 +18,9 @@
 #define REACH_MAX		4	/* attempts at once */
 
 struct reach;
-typedef void (*reach_cb)(int answered, void *arg);
+/* STARTED: when the attempt began (monotonic ms): what it proves is as
+ * of then, not before. */
+typedef void (*reach_cb)(int answered, uint64_t started, void *arg);
 
 struct reach *reach_new(const struct tcp_addrs *server, uint16_t port,
 	    reach_cb cb, void *arg);

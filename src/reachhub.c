@@ -14,6 +14,7 @@
 struct waiter {
 	struct waiter	*next;
 	uint64_t	 who;
+	uint64_t	 asked;		/* ms */
 	int		 told;		/* has had an answer since asking */
 };
 
@@ -52,16 +53,22 @@ tick(void *arg)
 }
 
 /*
- * An attempt ended.  An answer goes to every waiter (and ends the watch);
- * a silence only to those who have not heard since asking.
+ * An attempt ended.  Only the waiters that asked before it began hear of
+ * it (it says nothing of what came after their question): an answer goes
+ * to all of those (and ends their watch), a silence only to those that
+ * have not heard since asking.
  */
 static void
-result(int answered, void *arg)
+result(int answered, uint64_t started, void *arg)
 {
 	struct target *t = arg;
 	struct waiter *w, **pp;
 
 	for (pp = &t->waiters; (w = *pp) != NULL;) {
+		if (w->asked > started) {
+			pp = &w->next;
+			continue;
+		}
 		if (answered || !w->told)
 			tell(w->who, answered);
 		w->told = 1;
@@ -74,6 +81,8 @@ result(int answered, void *arg)
 	}
 	if (t->waiters == NULL)
 		ev_timer_cancel(&t->tick);
+	else if (!t->tick.armed)
+		tick(t);		/* someone asked after this attempt */
 }
 
 static struct target *
@@ -118,6 +127,7 @@ reachhub_ask(uint64_t who, const char *host, uint16_t port)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return -1;
 	w->who = who;
+	w->asked = ev_now_ms();
 	w->next = t->waiters;
 	t->waiters = w;
 	if (!t->tick.armed)

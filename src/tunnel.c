@@ -203,6 +203,7 @@ judge(struct tunnel *t, uint64_t now, char *ev, size_t len)
 
 static void	 broken(struct tunnel *, uint64_t, const char *);
 static void	 new_session(struct tunnel *, uint64_t, const char *);
+static int	 flapping(struct tunnel *, uint64_t);
 
 /* Without a TCP view the peer must confirm it probes (SPEC §5). */
 static void
@@ -378,6 +379,10 @@ underlay_back(struct tunnel *t, uint64_t now)
 	struct tunnel_tcp s;
 	int changed, view = t->ifindex ? tcp_sample(t, &s, &changed) : 0;
 
+	if (flapping(t, now)) {
+		outage_over(t, now);
+		return;
+	}
 	if (view == 1 && !changed && s.unacked == 0 && s.waiting == 0) {
 		change_state(t, TS_UP, now, "the server answers again after "
 		    "%.1f s; the old session owes nothing and resumes",
@@ -453,6 +458,37 @@ replace_client(struct tunnel *t)
 	t->start_ok = 1;
 }
 
+/*
+ * Would another restart help, so soon after the last?  When the underlay
+ * flaps, every restart makes a fresh session that the next down period
+ * stalls again.  A session whose TCP has backed off only a little (fewer
+ * than TUNNEL_DEEP_RTO timeouts in a row, its next retransmission due
+ * soon) gets through by itself the moment the underlay is up: wait for
+ * that instead.  Deeply backed off, it would wait up to 120 s: restart.
+ */
+static int
+flapping(struct tunnel *t, uint64_t now)
+{
+	struct tunnel_tcp s;
+	int changed;
+
+	if (t->restart_ms == 0 || now - t->restart_ms > TUNNEL_FLAP_WINDOW_MS ||
+	    t->ifindex == 0 || tcp_sample(t, &s, &changed) != 1 || changed ||
+	    s.retransmits >= TUNNEL_DEEP_RTO || !s.rto_pending ||
+	    s.rto_in_ms > 3000)
+		return 0;
+	change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart %.0f s "
+	    "ago did not last): waiting %u ms for vtund's own retransmission "
+	    "(%u timeouts in a row) rather than restarting again",
+	    secs(now - t->restart_ms), s.rto_in_ms, s.retransmits);
+	t->ops->probes(t->ctx, 1);
+	t->urgent = t->replace = 0;
+	t->have_mark = 1;		/* judged against the marks taken */
+	t->mark_ms = now;
+	arm(t, now + s.rto_in_ms + TUNNEL_DETECT_SLACK_MS);
+	return 1;
+}
+
 /* The restart itself, at check 5 (or check 4 when there is no tap). */
 static int
 restart(struct tunnel *t, uint64_t now)
@@ -500,6 +536,10 @@ check(struct tunnel *t, uint64_t now)
 		t->settle_ms = REACH_SETTLE_MS;
 		return CR_WAIT;
 	case TS_DEAD:
+		if (flapping(t, now)) {
+			t->settle_ms = 0;
+			return CR_OK;
+		}
 		if (!t->urgent && now < t->restart_not_before) {
 			t->settle_ms = t->restart_not_before - now;
 			t->ops->record(t->ctx, TREC_TUNNEL_FAULT, t->dead_why,

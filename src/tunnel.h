@@ -224,5 +224,10 @@ const char *tunnel_input_name(enum tunnel_input);
 #define TUNNEL_SLEEP_PATIENCE_MS 100	/* a sleeping client is nudged */
 #define TUNNEL_CONNECT_REACH_MS	1000	/* connecting longer: watch */
 #define TUNNEL_PEER_ASK_MS	5000	/* re-ask "probe" at most this often */
+#define TUNNEL_FLAP_WINDOW_MS	60000	/* a restart this recent, and ... */
+#define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK */
+#define TUNNEL_DEEP_RTO		5	/* fewer RTOs in a row than this: the
+					 * underlay flaps; vtund's own
+					 * retransmission is waited for */
 
 #endif

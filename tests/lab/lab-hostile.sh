@@ -23,8 +23,11 @@
 #	lab_bulk_stop		stop it
 #	lab_conns_start		count the client's new vtund connections on
 #				the server (nftables: one per client address
-#				and port whose SYN reached the server, so
-#				SYN retransmissions count once)
+#				and port that connected since, SYN
+#				retransmissions once, and only if it carried
+#				data: vtundfix's check that the server
+#				answers — a connect closed at once — is not
+#				a restart)
 #	lab_conns		print that count
 #	lab_cgroup SIDE		a cgroup (v2) for what runs on SIDE, created
 #				on first use; prints its directory
@@ -152,11 +155,14 @@ lab_conns_start() {
 	lab_in srv nft delete table inet vfxconns 2>/dev/null
 	lab_in srv nft -f - <<-NFT
 	table inet vfxconns {
+		set syn { type ipv4_addr . inet_service; flags timeout;
+			timeout 1d; size 65535; }
 		set seen { type ipv4_addr . inet_service; flags timeout;
 			timeout 1d; size 65535; }
 		counter conns { }
 		chain input { type filter hook input priority -10;
-			iif "u0" tcp dport $LAB_PORT tcp flags & (syn | ack) == syn ip saddr . tcp sport != @seen add @seen { ip saddr . tcp sport } counter name conns; }
+			iif "u0" tcp dport $LAB_PORT tcp flags & (syn | ack) == syn add @syn { ip saddr . tcp sport }
+			iif "u0" tcp dport $LAB_PORT ip length > 64 ip saddr . tcp sport @syn ip saddr . tcp sport != @seen add @seen { ip saddr . tcp sport } counter name conns; }
 	}
 	NFT
 }

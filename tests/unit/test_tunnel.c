@@ -43,6 +43,7 @@ struct world {
 	uint64_t	 rx;
 	struct tunnel_tcp tcp;
 	uint64_t	 last_ack;	/* ms */
+	uint64_t	 rto_at;	/* the retransmission timer, 0: off */
 	uint64_t	 inode;
 	/* the state machine's doings */
 	uint64_t	 deadline;
@@ -260,9 +261,33 @@ step(struct world *w)
 		w->path_ok = !w->holes_stick;	/* a fresh flow passes */
 		w->far_frozen = 0;		/* a fresh server session */
 		memset(&w->tcp, 0, sizeof(w->tcp));
+		w->rto_at = 0;
 		w->last_ack = w->now;
 		w->wake = 1;
 	}
+	/*
+	 * vtund's TCP: what it owes is retransmitted when its timer fires
+	 * (200 ms doubling), and acknowledged if the path passes then.
+	 */
+	if (w->session && w->tcp.unacked > 0 && w->rto_at == 0)
+		w->rto_at = w->now + 200;
+	if (w->session && w->rto_at != 0 && w->now >= w->rto_at) {
+		if (w->path_ok && !w->zero_window) {
+			w->tcp.bytes_acked += w->tcp.waiting;
+			w->tcp.unacked = w->tcp.waiting = 0;
+			w->tcp.retransmits = 0;
+			w->rto_at = 0;
+			w->last_ack = w->now;
+		} else {
+			if (w->tcp.retransmits < 15)
+				w->tcp.retransmits++;
+			w->rto_at = w->now + (200ULL << (w->tcp.retransmits <
+			    9 ? w->tcp.retransmits : 9));
+		}
+	}
+	w->tcp.rto_pending = w->rto_at != 0;
+	w->tcp.rto_in_ms = w->rto_at > w->now ?
+	    (uint32_t)(w->rto_at - w->now) : 0;
 	if (w->session && w->probes_on && w->now % 1000 == 0) {
 		/* our probe goes into vtund's socket */
 		if (w->path_ok && !w->zero_window) {
@@ -474,6 +499,31 @@ test_frozen_far_vtund(void)
 	    NULL);
 }
 
+/*
+ * A flapping underlay (3 s down, 2 s up, for a minute: vtund's
+ * retransmissions back off past the down periods): at most one restart;
+ * vtund's own retransmissions carry the session through the rest, and it
+ * is up at once when the flapping ends.
+ */
+static void
+test_flapping_underlay(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 1);
+	for (i = 0; i < 12; i++) {
+		w.path_ok = w.underlay_ok = 0;
+		run(&w, 3000);
+		w.path_ok = w.underlay_ok = 1;
+		run(&w, 2000);
+	}
+	CHECK(w.hups + w.kills <= 1);
+	CHECK(strstr(w.trail, "reaching") != NULL);	/* it was tested */
+	run(&w, 3000);
+	CHECK_INT(w.t.state, TS_UP);
+}
+
 /* The old session lost nothing (no probes, idle LAN): it just resumes. */
 static void
 test_outage_idle_session_resumes(void)
@@ -609,6 +659,7 @@ main(void)
 	RUN(test_zero_window_is_dead);
 	RUN(test_frozen_far_vtund);
 	RUN(test_outage_holds_then_replaces);
+	RUN(test_flapping_underlay);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);
 	RUN(test_no_view_needs_peer);
