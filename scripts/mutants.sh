@@ -39,9 +39,32 @@ mutant() {
 
 U=build/san
 # --- the mutants -----------------------------------------------------------
-mutant peer-hangup-removed src/peer.c \
-    's/^\t\t\tgo_on = 0;$/\t\t\tgo_on = 1;/' \
-    "$U/test_peer" "$U/test_peer" 'test_server_hangs_up_on_garbage'
+mutant tenant-scope-removed src/scope.c \
+    's/^\tif (sc->all)$/\tif (1)/' \
+    "$U/test_scope" "$U/test_scope" 'test_allows'
+mutant probe-mac-check-removed src/probe.c \
+    's/crypto_auth_verify(buf + f.len - PROBE_TAG_LEN,/0 \&\& crypto_auth_verify(buf + f.len - PROBE_TAG_LEN,/' \
+    "$U/test_probe" "$U/test_probe" 'test_forged_frame_changes_nothing'
+mutant vtund-exe-check-removed src/processes.c \
+    's/^\t\treturn vtund_exe.ok \&\& st.st_dev == vtund_exe.dev \&\&$/\t\treturn 1 || (vtund_exe.ok \&\& st.st_dev == vtund_exe.dev \&\&/; s/^\t\t    st.st_ino == vtund_exe.ino;$/\t\t    st.st_ino == vtund_exe.ino);/' \
+    "$U/test_processes" "$U/test_processes" 'test_identity'
+mutant silence-is-death src/tunnel.c \
+    's/^\tview = tcp_sample(t, \&s, \&changed);$/\tview = tcp_sample(t, \&s, \&changed); if (1) { snprintf(ev, len, "silence"); return V_DEAD; }/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_far_end_stopped_no_restart'
+mutant outage-restarts src/tunnel.c \
+    's/^\t\t\tt->outage_ms = t->reach_ms;$/\t\t\tt->outage_ms = t->reach_ms; reach_result(t, 1, now); return;/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_outage_holds_then_replaces'
+mutant probes-not-sent src/datapath.c \
+    's/^\t\tif (probe_send(\&pr) == 0)$/\t\tif (0 \&\& probe_send(\&pr) == 0)/' \
+    "all $U/vtundfix $U/vtundctl $U/tool_inject" tests/lab/test_liveness.sh \
+    'liveness/probes-stay-in-tunnel.*'
+mutant control-scope-unchecked src/control.c \
+    's/^\tif (!scope_allows(conf, \&c->sc, t)) {$/\tif (0) {/' \
+    "all $U/vtundfix $U/vtundctl $U/tool_inject $U/tool_reach" \
+    tests/lab/test_trust.sh 'trust/other-site-refused.*'
+mutant peer-hangup-removed src/relay.c \
+    '/too many errors, goodbye");$/{n;s/return 0;/return 1;/}' \
+    "$U/test_peer" "$U/test_peer" 'test_relay_hangs_up_on_garbage'
 mutant status-hides-switched-off src/status.c \
     '0,/if (!df->sw\[i\])$/s//if (0 \&\& !df->sw[i])/' \
     "$U/vtundfix $U/vtundctl" tests/unit/test_cli.sh 'cli/status-after-off'

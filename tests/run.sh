@@ -46,6 +46,7 @@ unit  -      build/san/test_safefile
 unit  -      build/san/test_tunnel
 unit  -      build/san/test_tcpinfo
 unit  -      build/san/test_procview
+unit  -      build/san/test_scope
 unit  -      tests/unit/test_cli.sh
 lab   alone  tests/lab/test_liveness.sh	# ~100 s; timing: runs by itself
 lab   alone  tests/lab/test_hub.sh	# ~90 s; 100 taps: runs by itself
