@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "links.h"
 #include "log.h"
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "clock.h"
 #include "log.h"
 #include "processes.h"
@@ -109,7 +109,7 @@ find_clients(struct tapcheck *tc, struct vtund_proc *p, int max)
 		return procs_find_session(tc->tap->session, 1, p, (size_t)max);
 	if (!tc->view.pending && tc->ask_procs('c', 1) == -1)
 		return -1;
-	tc->settle_ms = 500;		/* the answer wakes us sooner */
+	recheck_in(tc, 500);		/* the answer wakes us sooner */
 	return ASK_WAIT;
 }
 
@@ -148,7 +148,6 @@ check_client(struct tapcheck *tc)
 		return CR_FAULT;
 	}
 	r = tunnel_input(&tc->tunnel, TI_NOCLIENT, NULL, clock_ms());
-	if (tc->tunnel.settle_ms)
-		tc->settle_ms = tc->tunnel.settle_ms;
+	recheck_in(tc, tc->tunnel.settle_ms);
 	return r;
 }

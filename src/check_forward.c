@@ -14,7 +14,7 @@
  */
 #include <stdio.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "datapath.h"
 #include "event.h"
 #include "links.h"

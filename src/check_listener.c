@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "exec.h"
 #include "log.h"
 #include "processes.h"
@@ -57,7 +57,7 @@ listener_running(struct tapcheck *tc, int fresh)
 	}
 	if (!tc->view.pending && tc->ask_procs('l', fresh) == -1)
 		return -1;
-	tc->settle_ms = 500;
+	recheck_in(tc, 500);
 	return -2;
 }
 
@@ -114,7 +114,7 @@ check_listener(struct tapcheck *tc)
 	r = start_listener(tc, action, sizeof(action));
 	if (r == 0) {
 		/* Another worker started it a moment ago. */
-		tc->settle_ms = START_SETTLE_MS;
+		recheck_in(tc, START_SETTLE_MS);
 		return CR_WAIT;
 	}
 	repair_done(tc, CHK_LISTENER, "no vtund listener", action, r == 1,

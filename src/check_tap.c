@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "clock.h"
 #include "links.h"
 #include "log.h"
@@ -24,8 +24,7 @@ to_tunnel(struct tapcheck *tc, int present, int ifindex)
 	struct tunnel_tap t = { present, ifindex };
 	int r = tunnel_input(&tc->tunnel, TI_TAP, &t, clock_ms());
 
-	if (tc->tunnel.settle_ms)
-		tc->settle_ms = tc->tunnel.settle_ms;
+	recheck_in(tc, tc->tunnel.settle_ms);
 	if (r == CR_REPAIRED)
 		tc->repaired = 1;	/* mail: a tap-related restart */
 	return (enum check_result)r;

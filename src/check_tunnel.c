@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "clock.h"
 #include "tunnel.h"
 
@@ -21,8 +21,7 @@ check_tunnel(struct tapcheck *tc)
 	char fault[300];
 	int r = tunnel_input(&tc->tunnel, TI_CHECK, NULL, clock_ms());
 
-	if (tc->tunnel.settle_ms)
-		tc->settle_ms = tc->tunnel.settle_ms;
+	recheck_in(tc, tc->tunnel.settle_ms);
 	if (r == CR_FAULT || r == CR_SKIP) {
 		snprintf(fault, sizeof(fault), "%s: %s",
 		    tunnel_state_name(tc->tunnel.state), tc->tunnel.why);

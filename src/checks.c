@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "event.h"
 #include "log.h"
 
@@ -55,16 +55,31 @@ backoff_delay(unsigned failures)
 }
 
 int
-repair_allowed(struct tapcheck *tc, enum check_id c)
+repair_allowed(const struct tapcheck *tc, enum check_id c)
 {
-	struct backoff *b = &tc->backoff[c];
-	uint64_t now = ev_now_ms();
+	return ev_now_ms() >= tc->backoff[c].not_before;
+}
 
-	if (now >= b->not_before)
-		return 1;
-	if (tc->settle_ms == 0 || b->not_before - now < tc->settle_ms)
-		tc->settle_ms = b->not_before - now;
-	return 0;
+void
+recheck_in(struct tapcheck *tc, uint64_t ms)
+{
+	if (ms == 0)
+		return;
+	if (tc->settle_ms == 0 || ms < tc->settle_ms)
+		tc->settle_ms = ms;
+}
+
+/* A fault waits for its back-off: come back when that ends. */
+static void
+recheck_backoffs(struct tapcheck *tc)
+{
+	uint64_t now = ev_now_ms();
+	int c;
+
+	for (c = 0; c < CHK_MAX; c++)
+		if (tc->df.state[c] == CS_FAULT &&
+		    tc->backoff[c].not_before > now)
+			recheck_in(tc, tc->backoff[c].not_before - now);
 }
 
 void
@@ -91,7 +106,7 @@ repair_done(struct tapcheck *tc, enum check_id c, const char *fault,
 	    check_name(c), action, ok ? "ok" : "failed");
 	tc->df.repairs[c]++;
 	tc->df_dirty = 1;
-	tc->settle_ms = settle_ms;
+	recheck_in(tc, settle_ms);
 }
 
 void
@@ -203,5 +218,6 @@ checks_round(struct tapcheck *tc)
 		}
 		break;
 	}
+	recheck_backoffs(tc);
 	return tc->settle_ms;
 }

@@ -12,14 +12,26 @@
 #define VTUNDFIX_CHECKS_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
-#include "config.h"
-#include "datafile.h"
-#include "processes.h"
-#include "tunnel.h"
+/* The checks, in the seed's order (SPEC §4). */
+enum check_id {
+	CHK_CLIENT,		/* 1 client: vtund client process */
+	CHK_UPLINK,		/* 2 uplink / VLAN */
+	CHK_BRIDGE,		/* 3 bridge exists, up, has its ports */
+	CHK_TAP,		/* 4 tap exists and is up */
+	CHK_TUNNEL,		/* 5 data flows through the tunnel */
+	CHK_FORWARD,		/* 6 the bridge forwards */
+	CHK_LISTENER,		/* 7 server: vtund listener */
+	CHK_MAX
+};
 
-struct links;
+enum check_state {
+	CS_UNKNOWN,		/* not checked yet */
+	CS_OK,
+	CS_FAULT,		/* wrong, being repaired */
+	CS_OFF,			/* switched off */
+	CS_NA,			/* does not apply on this end */
+};
 
 enum check_result {
 	CR_OK,			/* healthy: go on with the next check */
@@ -29,59 +41,7 @@ enum check_result {
 	CR_SKIP,		/* server, tunnel down: skip the forward check */
 };
 
-struct backoff {
-	unsigned	 failures;	/* repairs in a row that did not help */
-	uint64_t	 not_before;	/* ms, CLOCK_MONOTONIC */
-};
-
-/*
- * One tap's checks.  Each field has one writer, named beside it; everyone
- * else only reads.
- */
-struct tapcheck {
-	const struct config	*conf;		/* worker */
-	const struct tap_conf	*tap;		/* worker */
-	struct links		*links;		/* worker */
-	struct datafile		 df;		/* checks.c, worker (switches) */
-	char			 datafile[4200];/* worker */
-	int			 df_dirty;	/* checks.c, worker */
-	struct backoff		 backoff[CHK_MAX];/* checks.c */
-	struct tunnel		 tunnel;	/* tunnel.c */
-	struct vtund_proc	 client;	/* check_client.c: the one client,
-						 * pid 0 if none */
-	struct vtund_proc	 listener;	/* check_listener.c */
-	/*
-	 * The supervisor's process view (procview.h), asked through
-	 * ask_procs (the worker's); its answers land in view (written by the
-	 * worker only), and a check takes one by its seq.
-	 */
-	int			(*ask_procs)(char side, int fresh);
-	struct {
-		char		 side;		/* 'c' client, 'l' listener */
-		int		 pending;	/* a question is out */
-		unsigned	 seq;		/* answers so far */
-		int		 n;
-		struct vtund_proc p[16];
-	} view;
-	unsigned		 view_used[2];	/* the checks: seq taken, by
-						 * client (0) and listener (1) */
-	struct {				/* check_forward.c */
-		struct counters	 uplink, tap;
-		uint64_t	 probes_rx, probes_tx;
-		int		 tap_ifindex;
-		uint64_t	 sampled;	/* ms, 0 if none */
-	} fwd;
-	int			 peer_service_off;/* worker: the peer switched
-						 * this session off */
-	int			 repaired;	/* checks, datapath.c: a restart to
-						 * mail about; worker clears it */
-	uint64_t		 settle_ms;	/* checks.c and the checks */
-	uint64_t		 trigger_ms;	/* worker */
-	int			 full_scan;	/* worker: check 1 looks at every
-						 * process this round */
-	uint64_t		 fault_ms[CHK_MAX];/* checks.c */
-	uint64_t		 fault_trigger_ms[CHK_MAX];/* checks.c */
-};
+struct tapcheck;
 
 /*
  * Run one round.  Returns the number of milliseconds after which the round
@@ -100,10 +60,17 @@ enum check_result check_forward(struct tapcheck *);
 enum check_result check_listener(struct tapcheck *);
 
 /*
- * For the checks: may a repair of kind C be made now?  If not, the fault
- * stays and a re-check is asked for when the back-off ends.
+ * For the checks: may a repair of kind C be made now?  Only asks: when
+ * not, the fault stays, and the round (checks_round) comes back when the
+ * back-off ends.
  */
-int	 repair_allowed(struct tapcheck *, enum check_id c);
+int	 repair_allowed(const struct tapcheck *, enum check_id c);
+/*
+ * For the checks: run the round again within MS milliseconds (a repair
+ * settling, an answer awaited); of several wishes in a round, the
+ * earliest wins.
+ */
+void	 recheck_in(struct tapcheck *, uint64_t ms);
 /*
  * Log one event: "CHECK: FAULT; ACTION: RESULT", record it in the data
  * file and arm the back-off of C.  OK is whether the action succeeded.

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "checks.h"
+
 enum switch_id {
 	SW_SERVICE,
 	SW_VLAN,
@@ -26,26 +28,6 @@ enum switch_id {
 	SW_TAP,
 	SW_LISTENER,
 	SW_MAX
-};
-
-/* The checks, in the seed's order (SPEC §4). */
-enum check_id {
-	CHK_CLIENT,		/* 1 client: vtund client process */
-	CHK_UPLINK,		/* 2 uplink / VLAN */
-	CHK_BRIDGE,		/* 3 bridge exists, up, has its ports */
-	CHK_TAP,		/* 4 tap exists and is up */
-	CHK_TUNNEL,		/* 5 data flows through the tunnel */
-	CHK_FORWARD,		/* 6 the bridge forwards */
-	CHK_LISTENER,		/* 7 server: vtund listener */
-	CHK_MAX
-};
-
-enum check_state {
-	CS_UNKNOWN,		/* not checked yet */
-	CS_OK,
-	CS_FAULT,		/* wrong, being repaired */
-	CS_OFF,			/* switched off */
-	CS_NA,			/* does not apply on this end */
 };
 
 struct counters {

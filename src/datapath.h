@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 
 /* Ask the peer "VERB SESSION"; CB gets the reply line or NULL.  0 or -1. */
 typedef void (*dp_reply_cb)(const char *reply, void *arg);

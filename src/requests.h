@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "peer.h"
 
 typedef void (*request_done)(uint32_t id, const char *reply);

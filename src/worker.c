@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "clock.h"
 #include "datapath.h"
 #include "event.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "links.h"
 #include "log.h"
 #include "netns.h"

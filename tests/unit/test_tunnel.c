@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "checks.h"
+#include "tapcheck.h"
 #include "tunnel.h"
 #include "unit.h"
 
