@@ -25,8 +25,6 @@ to_tunnel(struct tapcheck *tc, int present, int ifindex)
 	int r = tunnel_input(&tc->tunnel, TI_TAP, &t, clock_ms());
 
 	recheck_in(tc, tc->tunnel.settle_ms);
-	if (r == CR_REPAIRED)
-		tc->repaired = 1;	/* mail: a tap-related restart */
 	return (enum check_result)r;
 }
 
@@ -53,7 +51,6 @@ check_tap(struct tapcheck *tc)
 		err = links_set_up(tc->links, tc->tap->tap);
 		snprintf(action, sizeof(action), "set %s up%s%s", tc->tap->tap,
 		    err ? ": " : "", err ? links_strerror(err) : "");
-		tc->repaired = 1;
 		repair_done(tc, CHK_TAP, fault, action, err == 0,
 		    LINK_SETTLE_MS);
 		return CR_REPAIRED;

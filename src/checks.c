@@ -54,6 +54,14 @@ backoff_delay(unsigned failures)
 	return d < BACKOFF_MAX_MS ? d : BACKOFF_MAX_MS;
 }
 
+/* The seed mails about tap-related restarts: the tap's and the tunnel's. */
+static void
+mail_worthy(struct tapcheck *tc, enum check_id c)
+{
+	if (c == CHK_TAP || c == CHK_TUNNEL)
+		tc->repaired = 1;
+}
+
 int
 repair_allowed(const struct tapcheck *tc, enum check_id c)
 {
@@ -106,6 +114,7 @@ repair_done(struct tapcheck *tc, enum check_id c, const char *fault,
 	    check_name(c), action, ok ? "ok" : "failed");
 	tc->df.repairs[c]++;
 	tc->df_dirty = 1;
+	mail_worthy(tc, c);
 	recheck_in(tc, settle_ms);
 }
 
@@ -121,6 +130,26 @@ repair_record(struct tapcheck *tc, enum check_id c, const char *fault,
 	    check_name(c), action, ok ? "ok" : "failed");
 	tc->df.repairs[c]++;
 	tc->df_dirty = 1;
+	mail_worthy(tc, c);
+}
+
+int
+checks_take_repaired(struct tapcheck *tc)
+{
+	int r = tc->repaired;
+
+	tc->repaired = 0;
+	return r;
+}
+
+int
+checks_set_switch(struct tapcheck *tc, int sw, int on)
+{
+	if (sw < 0 || sw >= SW_MAX || tc->df.sw[sw] == on)
+		return 0;
+	tc->df.sw[sw] = on;
+	tc->df_dirty = 1;
+	return 1;
 }
 
 void

@@ -84,6 +84,13 @@ void	 repair_done(struct tapcheck *, enum check_id c, const char *fault,
  */
 void	 repair_record(struct tapcheck *, enum check_id c, const char *fault,
 	    const char *action, int ok);
+/*
+ * Was a tap-related repair made (the seed mails about those) since the
+ * last call?  The worker asks after each round.
+ */
+int	 checks_take_repaired(struct tapcheck *);
+/* Set switch SW; returns whether it changed. */
+int	 checks_set_switch(struct tapcheck *, int sw, int on);
 /* Record that check C found a fault it does not repair now. */
 void	 check_fault(struct tapcheck *, enum check_id c, const char *fault);
 

@@ -332,7 +332,6 @@ op_record(void *ctx, enum tunnel_record kind, const char *fault,
 	log_info("%s: %s; %s: %s", check_name(c), fault, action,
 	    ok ? "ok" : "failed");
 	repair_record(tc, c, fault, action, ok);
-	tc->repaired = 1;		/* mail: a tap-related restart */
 }
 
 static void
@@ -358,6 +357,16 @@ feed(enum tunnel_input in)
 }
 
 /* --- the seed's counter rule (LIVENESS counters) --- */
+
+void
+datapath_counters_reset(void)
+{
+	if (tc == NULL)
+		return;
+	tc->df.have_prev = 0;
+	tc->df.prev_rounds = 0;
+	tc->df_dirty = 1;
+}
 
 /*
  * Working if, within two checks, local TX and remote RX rose, or remote TX

@@ -35,6 +35,8 @@ void	 datapath_tap_changed(void);
 int	 datapath_probing(void);
 /* Probe frames seen on / sent into the tap (check 6 discounts them). */
 void	 datapath_probe_frames(uint64_t *rx, uint64_t *tx);
+/* Forget the counter rule's previous values (the peer's "reset"). */
+void	 datapath_counters_reset(void);
 /* The probe figures for status and metrics. */
 struct probe_report {
 	int		 valid;

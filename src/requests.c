@@ -160,11 +160,7 @@ static int
 reply_set(struct tapcheck *tc, const struct peer_request *req, char *reply,
     size_t len, int *changed)
 {
-	if (tc->df.sw[req->sw] != req->on) {
-		tc->df.sw[req->sw] = req->on;
-		tc->df_dirty = 1;
-		*changed = 1;
-	}
+	*changed = checks_set_switch(tc, req->sw, req->on);
 	snprintf(reply, len, "ok %s %s=%s", tc->tap->session,
 	    switch_name(req->sw), req->on ? "on" : "off");
 	return 1;
@@ -185,9 +181,7 @@ requests_answer(struct tapcheck *tc, const struct peer_request *req,
 	case PV_SET:
 		return reply_set(tc, req, reply, len, changed);
 	case PV_RESET:
-		tc->df.have_prev = 0;
-		tc->df.prev_rounds = 0;
-		tc->df_dirty = 1;
+		datapath_counters_reset();
 		snprintf(reply, len, "ok %s reset", tc->tap->session);
 		return 1;
 	case PV_PROBE:

@@ -25,9 +25,15 @@ struct tapcheck {
 	const struct config	*conf;		/* worker */
 	const struct tap_conf	*tap;		/* worker */
 	struct links		*links;		/* worker */
-	struct datafile		 df;		/* checks.c, worker (switches) */
+	/*
+	 * The data file: checks.c writes the checks' states, history and
+	 * switches (checks_set_switch), datapath.c the counter rule's
+	 * previous values; whoever changed it sets df_dirty, the worker
+	 * saves it and clears df_dirty.
+	 */
+	struct datafile		 df;
 	char			 datafile[4200];/* worker */
-	int			 df_dirty;	/* checks.c, worker */
+	int			 df_dirty;
 	struct backoff		 backoff[CHK_MAX];/* checks.c */
 	struct tunnel		 tunnel;	/* tunnel.c */
 	struct vtund_proc	 client;	/* check_client.c: the one client,
@@ -56,8 +62,8 @@ struct tapcheck {
 	} fwd;
 	int			 peer_service_off;/* worker: the peer switched
 						 * this session off */
-	int			 repaired;	/* checks, datapath.c: a restart to
-						 * mail about; worker clears it */
+	int			 repaired;	/* checks.c: a tap-related repair to
+						 * mail about (checks_take_repaired) */
 	uint64_t		 settle_ms;	/* checks.c (recheck_in) */
 	uint64_t		 trigger_ms;	/* worker */
 	int			 full_scan;	/* worker: check 1 looks at every

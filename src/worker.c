@@ -365,12 +365,11 @@ run_round(void *arg)
 		tc.full_scan = 1;	/* the periodic round looks at all */
 		next_full_ms = now + tc.conf->delay_betweencheck * 1000ULL;
 	}
-	tc.repaired = 0;
 	tc.trigger_ms = event_ms;
 	event_ms = 0;
 	again = checks_round(&tc);
 	tc.full_scan = 0;
-	if (tc.repaired)
+	if (checks_take_repaired(&tc))
 		notify_restart(tc.df.repair);
 	save_datafile();
 	watch_vtund();
