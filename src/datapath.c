@@ -497,7 +497,6 @@ static void
 probe_start(const struct tapcheck *t)
 {
 	uint8_t pkey[PROBE_KEY_LEN] = { 0 };
-	struct timespec ts;
 
 	if (probe_derive_key(sess.passwd, t->tap->session, pkey) == -1) {
 		if (t->conf->liveness == LIVENESS_PROBE)
@@ -506,9 +505,7 @@ probe_start(const struct tapcheck *t)
 			    t->tap->session);
 		(void)probe_derive_key(t->tap->session, t->tap->session, pkey);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	probe_init(&pr, t->tap->tap, t->tap->session, pkey,
-	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	probe_init(&pr, t->tap->tap, t->tap->session, pkey, clock_wall_us());
 	probe_set_side(&pr, t->conf->machine == ROLE_CLIENT ?
 	    PROBE_SIDE_CLIENT : PROBE_SIDE_SERVER);
 	sodium_memzero(pkey, sizeof(pkey));

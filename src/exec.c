@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "processes.h"
 #include "exec.h"
 
 #define FIXED_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:" \
@@ -420,7 +421,7 @@ exec_run(char *const argv[], const char *input, size_t len, int timeout_ms)
 		errno = err;
 		return -1;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pidfd = procs_watch(pid);
 	/* A child that does not read its input must not kill us. */
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);

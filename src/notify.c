@@ -1,7 +1,6 @@
 /*
  * notify: coalesced mail through MAIL_COMMAND, sent by a child process.
  */
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -15,6 +14,7 @@
 #include "exec.h"
 #include "log.h"
 #include "notify.h"
+#include "processes.h"
 #include "proctitle.h"
 
 #define MAIL_TIMEOUT_MS	30000
@@ -81,7 +81,7 @@ send_mail(unsigned count)
 		    MAIL_TIMEOUT_MS);
 		_exit(rc != -1 && WIFEXITED(rc) ? WEXITSTATUS(rc) : 125);
 	}
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pfd = procs_watch(pid);
 	if (pfd == -1 || ev_add_fd(pfd, mail_done, (void *)(long)pid) == -1) {
 		log_warn("mail to %s: cannot watch pid %d", conf->email,
 		    (int)pid);

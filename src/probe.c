@@ -277,18 +277,14 @@ void
 probe_init(struct probe *pr, const char *tap, const char *session,
     const uint8_t key[PROBE_KEY_LEN], uint64_t epoch)
 {
-	struct timespec ts;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->fd = -1;
 	snprintf(pr->tap, sizeof(pr->tap), "%s", tap);
 	snprintf(pr->session, sizeof(pr->session), "%s", session);
 	memcpy(pr->key, key, PROBE_KEY_LEN);
-	if (epoch == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		epoch = (uint64_t)ts.tv_sec * 1000000 +
-		    (uint64_t)ts.tv_nsec / 1000;
-	}
+	if (epoch == 0)
+		epoch = clock_wall_us();
 	pr->epoch = epoch;
 	while (pr->id == 0)
 		if (getrandom(&pr->id, sizeof(pr->id), 0) == -1)

@@ -343,7 +343,7 @@ procs_signal(const struct vtund_proc *p, int sig)
 		errno = ESRCH;
 		return -1;
 	}
-	fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	fd = procs_watch(p->pid);
 	if (fd == -1 && errno != ENOSYS) {
 		errno = ESRCH;
 		return -1;
