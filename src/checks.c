@@ -106,15 +106,7 @@ repair_done(struct tapcheck *tc, enum check_id c, const char *fault,
 		log_info("%s: %u repairs in a row did not last, next one "
 		    "not before %.1f s", check_name(c), b->failures,
 		    delay / 1000.0);
-	set_state(tc, c, CS_FAULT);
-	tc->df.fault_time = tc->df.repair_time = time(NULL);
-	snprintf(tc->df.fault, sizeof(tc->df.fault), "%s: %s",
-	    check_name(c), fault);
-	snprintf(tc->df.repair, sizeof(tc->df.repair), "%s: %s: %s",
-	    check_name(c), action, ok ? "ok" : "failed");
-	tc->df.repairs[c]++;
-	tc->df_dirty = 1;
-	mail_worthy(tc, c);
+	repair_record(tc, c, fault, action, ok);
 	recheck_in(tc, settle_ms);
 }
 

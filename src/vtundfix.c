@@ -107,13 +107,51 @@ peer_for(const struct config *conf, const struct tap_conf *tap,
 	return *conn;
 }
 
+/* Sends one request line, fills REPLY; 0 on an "ok" answer. */
+typedef int (*call_fn)(void *conn, const char *line, char *reply,
+    size_t len);
+
+static int
+call_peer(void *conn, const char *line, char *reply, size_t len)
+{
+	return peer_call(conn, line, reply, len);
+}
+
+static int
+call_ctl(void *conn, const char *line, char *reply, size_t len)
+{
+	return ctl_call(conn, line, reply, len);
+}
+
+/* One "set SESSION SWITCH on|off" per switch of REQ; 0 if all were. */
+static int
+send_sets(const struct tap_conf *t, const struct switch_request *req,
+    call_fn call, void *conn, const char *where)
+{
+	char line[PEER_LINE_MAX], reply[512];
+	int sw, failed = 0;
+
+	for (sw = 0; sw < SW_MAX; sw++) {
+		if (!req->sw[sw])
+			continue;
+		snprintf(line, sizeof(line), "set %s %s %s", t->session,
+		    switch_name(sw), req->on ? "on" : "off");
+		if (call(conn, line, reply, sizeof(reply)) != 0) {
+			fprintf(stderr, "vtundfix: %s: %s%s: %s\n", t->tap,
+			    where, switch_name(sw), reply);
+			failed = 1;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
 /* The remote half of `vtundfix on|off`: one "set" per switch. */
 static int
 apply_remote(const struct config *conf, const struct switch_request *req)
 {
 	struct peer_conn *conn = NULL;
-	char host[HOST_MAX] = "", err[512], line[PEER_LINE_MAX], reply[512];
-	int failed = 0, sw;
+	char host[HOST_MAX] = "", err[512];
+	int failed = 0;
 	size_t i;
 
 	for (i = 0; i < conf->ntaps; i++) {
@@ -128,17 +166,8 @@ apply_remote(const struct config *conf, const struct switch_request *req)
 			failed = 1;
 			continue;
 		}
-		for (sw = 0; sw < SW_MAX; sw++) {
-			if (!req->sw[sw])
-				continue;
-			snprintf(line, sizeof(line), "set %s %s %s", t->session,
-			    switch_name(sw), req->on ? "on" : "off");
-			if (peer_call(conn, line, reply, sizeof(reply)) != 0) {
-				fprintf(stderr, "vtundfix: %s: remote %s: %s\n",
-				    t->tap, switch_name(sw), reply);
-				failed = 1;
-			}
-		}
+		if (send_sets(t, req, call_peer, conn, "remote ") != 0)
+			failed = 1;
 		printf("%s: switches turned %s (remote %s, session %s)\n",
 		    t->tap, req->on ? "on" : "off", host, t->session);
 	}
@@ -154,9 +183,9 @@ static int
 apply_local(const struct config *conf, const struct switch_request *req)
 {
 	struct ctl_conn *c;
-	char err[256], line[PEER_LINE_MAX], reply[512];
+	char err[256];
 	size_t i;
-	int sw, failed = 0;
+	int failed = 0;
 
 	if ((c = ctl_connect(conf->control_socket, 1, err, sizeof(err))) ==
 	    NULL)
@@ -166,17 +195,8 @@ apply_local(const struct config *conf, const struct switch_request *req)
 
 		if (req->tap != NULL && req->tap != t)
 			continue;
-		for (sw = 0; sw < SW_MAX; sw++) {
-			if (!req->sw[sw])
-				continue;
-			snprintf(line, sizeof(line), "set %s %s %s", t->session,
-			    switch_name(sw), req->on ? "on" : "off");
-			if (ctl_call(c, line, reply, sizeof(reply)) != 0) {
-				fprintf(stderr, "vtundfix: %s: %s: %s\n",
-				    t->tap, switch_name(sw), reply);
-				failed = 1;
-			}
-		}
+		if (send_sets(t, req, call_ctl, c, "") != 0)
+			failed = 1;
 		printf("%s: switches turned %s (local)\n", t->tap,
 		    req->on ? "on" : "off");
 	}
