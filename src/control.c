@@ -469,7 +469,12 @@ dispatch(struct conn *c, const struct peer_request *req, const char *line)
 		return;
 	}
 	if ((t = config_find_session(conf, req->session)) == NULL) {
-		reply(c, "err %s: no such session", req->session);
+		/* Whether another tenant's session exists is not told. */
+		if (c->sc.all)
+			reply(c, "err %s: no such session", req->session);
+		else
+			reply(c, "err %s: not allowed for this peer",
+			    req->session);
 		return;
 	}
 	if (!scope_allows(conf, &c->sc, t)) {
@@ -639,7 +644,7 @@ accept_conn(int lfd, void *arg)
 		refuse(fd, err);
 		return;
 	}
-	if (nconns() >= CONTROL_MAX ||
+	if (nconns() >= CONTROL_SPARE + conf->ntaps ||
 	    tenant_conns(&c->sc) >= CONTROL_PER_TENANT) {
 		log_warnx("control: refused %s: too many connections",
 		    c->sc.key);
@@ -729,7 +734,7 @@ control_open(const struct config *c)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chown(sock_path, 0, gid) == -1 || chmod(sock_path, 0660) == -1 ||
-	    listen(fd, 64) == -1 || ev_add_fd(fd, accept_conn, NULL) == -1) {
+	    listen(fd, SOMAXCONN) == -1 || ev_add_fd(fd, accept_conn, NULL) == -1) {
 		log_warn("%s", sock_path);
 		if (fd != -1)
 			close(fd);
@@ -747,6 +752,11 @@ control_reload(const struct config *c)
 	conf = c;
 	if ((pw = getpwnam(c->user)) != NULL)
 		peer_uid = pw->pw_uid;
+	else {
+		peer_uid = (uid_t)-1;
+		log_warnx("control: user %s does not exist; only root may "
+		    "use %s", c->user, sock_path);
+	}
 }
 
 void

@@ -11,14 +11,15 @@
  * get "err SESSION: not allowed for this peer" and change nothing.
  * Bounded: lines of PEER_LINE_MAX bytes, CONTROL_RATE requests a second,
  * CONTROL_IDLE_MS without a request, CONTROL_PER_TENANT connections per
- * tenant, CONTROL_MAX in all.
+ * tenant, and in all one per tap (a hub's every site keeps its relay
+ * connected) plus CONTROL_SPARE.
  */
 #ifndef VTUNDFIX_CONTROL_H
 #define VTUNDFIX_CONTROL_H
 
 #include "config.h"
 
-#define CONTROL_MAX		256
+#define CONTROL_SPARE		256
 #define CONTROL_PER_TENANT	4
 #define CONTROL_RATE		20
 #define CONTROL_IDLE_MS		(10 * 60 * 1000)

@@ -3,10 +3,12 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctlclient.h"
 #include "peer.h"
 #include "relay.h"
@@ -17,6 +19,7 @@ struct reader {
 	size_t	 len;
 	int	 too_long;	/* discarding up to the next newline */
 	int	 bad_byte;
+	uint64_t started_ms;	/* the line's first byte; 0 between lines */
 };
 
 struct relay {
@@ -24,12 +27,16 @@ struct relay {
 	struct ctl_conn	*ctl;	/* NULL while the daemon does not run */
 	FILE		*out;
 	int		 errors;
+	int		 hello;	/* the far end has said hello: a new
+				 * connection to the daemon says it again */
 };
 
 /* Take one byte; returns 1 when a line (or a bad one) is complete. */
 static int
 take_byte(struct reader *r, char ch)
 {
+	if (r->started_ms == 0)
+		r->started_ms = clock_ms();
 	if (ch == '\n')
 		return 1;
 	if (r->too_long || ch == '\r')
@@ -63,8 +70,14 @@ answer_alone(struct relay *rl, const struct peer_request *req)
 
 	switch (req->verb) {
 	case PV_HELLO:
-		snprintf(line, sizeof(line), "ok %s %d unknown", PEER_HELLO,
-		    PEER_VERSION);
+		if (req->version != PEER_VERSION)
+			snprintf(line, sizeof(line), "err version %d not "
+			    "supported (%d)", req->version, PEER_VERSION);
+		else {
+			snprintf(line, sizeof(line), "ok %s %d unknown",
+			    PEER_HELLO, PEER_VERSION);
+			rl->hello = 1;
+		}
 		break;
 	case PV_PROBE:
 		snprintf(line, sizeof(line), "ok %s running=0 probing=0",
@@ -81,20 +94,42 @@ answer_alone(struct relay *rl, const struct peer_request *req)
 	return 1;
 }
 
+/*
+ * A connection to the daemon, made when there is none.  The daemon asks
+ * each connection for the handshake: after the daemon restarted, the
+ * relay says it again for the far end, which said it once.
+ */
+static int
+connected(struct relay *rl, const struct peer_request *req)
+{
+	char err[256];
+
+	if (rl->ctl == NULL)
+		rl->ctl = ctl_connect(rl->control,
+		    rl->hello && req->verb != PV_HELLO, err, sizeof(err));
+	return rl->ctl != NULL;
+}
+
 static int
 forward(struct relay *rl, const char *line, const struct peer_request *req)
 {
-	char reply[PEER_REPLY_MAX], err[256];
+	char reply[PEER_REPLY_MAX];
 
-	if (rl->ctl == NULL)
-		rl->ctl = ctl_connect(rl->control, 0, err, sizeof(err));
-	if (rl->ctl == NULL)
+	if (!connected(rl, req))
 		return answer_alone(rl, req);
 	if (ctl_call(rl->ctl, line, reply, sizeof(reply)) == -1) {
+		/* It stopped, or restarted: once more, else answer alone. */
 		ctl_close(rl->ctl);
-		rl->ctl = NULL;		/* it stopped: answer alone */
-		return answer_alone(rl, req);
+		rl->ctl = NULL;
+		if (!connected(rl, req) ||
+		    ctl_call(rl->ctl, line, reply, sizeof(reply)) == -1) {
+			ctl_close(rl->ctl);
+			rl->ctl = NULL;
+			return answer_alone(rl, req);
+		}
 	}
+	if (req->verb == PV_HELLO && strncmp(reply, "ok ", 3) == 0)
+		rl->hello = 1;
 	emit(rl, reply);
 	return req->verb != PV_QUIT && strcmp(reply, "err too many errors, "
 	    "goodbye") != 0;
@@ -133,10 +168,20 @@ handle_line(struct relay *rl, struct reader *r)
 	return rc;
 }
 
+/* A line must be complete within PEER_LINE_TIMEOUT_MS of its first byte. */
+static int
+line_left(const struct reader *r)
+{
+	uint64_t spent = clock_ms() - r->started_ms;
+
+	return spent >= PEER_LINE_TIMEOUT_MS ? 0 :
+	    (int)(PEER_LINE_TIMEOUT_MS - spent);
+}
+
 int
 relay_serve(const char *control, int in, int outfd)
 {
-	struct relay rl = { control, NULL, NULL, 0 };
+	struct relay rl = { control, NULL, NULL, 0, 0 };
 	struct reader r;
 	struct pollfd pfd = { .fd = in, .events = POLLIN };
 	char buf[512];
@@ -147,10 +192,10 @@ relay_serve(const char *control, int in, int outfd)
 		return 1;
 	memset(&r, 0, sizeof(r));
 	for (;;) {
-		timeout = r.len > 0 || r.too_long ? PEER_LINE_TIMEOUT_MS :
-		    RELAY_IDLE_MS;
+		timeout = r.started_ms == 0 ? RELAY_IDLE_MS :
+		    line_left(&r);
 		if ((rc = poll(&pfd, 1, timeout)) == 0) {
-			emit(&rl, r.len > 0 || r.too_long ? "err timeout in "
+			emit(&rl, r.started_ms != 0 ? "err timeout in "
 			    "the middle of a line" : "err idle, goodbye");
 			break;
 		}

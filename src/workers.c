@@ -334,12 +334,15 @@ add_child(const struct tap_conf *tap)
 	return c;
 }
 
-/* A worker's descriptor budget: its pidfd and socket, and some spare. */
+/*
+ * The supervisor's descriptor budget: per tap its worker's pidfd and
+ * socket and a control connection from its peer (control.h), and spare.
+ */
 static void
 raise_nofile(size_t ntaps)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)ntaps * 2 + 256;
+	rlim_t want = (rlim_t)ntaps * 3 + 512;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;

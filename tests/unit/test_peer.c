@@ -11,9 +11,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "datafile.h"
 #include "peer.h"
@@ -133,8 +136,17 @@ test_parse_replies(void)
  */
 static char ctl_path[100];
 
+static pid_t fake_daemon_strict(const char *reply_prefix, int strict);
+
 static pid_t
 fake_daemon(const char *reply_prefix)
+{
+	return fake_daemon_strict(reply_prefix, 0);
+}
+
+/* STRICT: as the daemon, nothing but the handshake before the handshake. */
+static pid_t
+fake_daemon_strict(const char *reply_prefix, int strict)
 {
 	struct sockaddr_un sun;
 	int lfd, fd;
@@ -162,6 +174,13 @@ fake_daemon(const char *reply_prefix)
 		if (strcmp(line, "quit") == 0) {
 			fprintf(out, "ok bye\n");
 			break;
+		}
+		if (strict && strcmp(line, "vtundfix-peer 1") == 0)
+			strict = 0;
+		else if (strict) {
+			fprintf(out, "err say \"vtundfix-peer 1\" first\n");
+			fflush(out);
+			continue;
 		}
 		fprintf(out, "%s%s\n", reply_prefix, line);
 		fflush(out);
@@ -293,6 +312,119 @@ test_relay_hangs_up_on_garbage(void)
 	CHECK(strstr(out, "ok ") == NULL);
 }
 
+/* One relay on a socketpair, talked to a line at a time. */
+struct talk {
+	int	 fd;
+	pid_t	 pid;
+};
+
+static int
+talk_start(struct talk *t)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if ((t->pid = fork()) == 0) {
+		close(sv[0]);
+		_exit(relay_serve(ctl_path, sv[1], dup(sv[1])));
+	}
+	close(sv[1]);
+	t->fd = sv[0];
+	return 0;
+}
+
+/* Send LINE (with its newline), read one reply line into OUT. */
+static void
+talk(struct talk *t, const char *line, char *out, size_t len)
+{
+	size_t got = 0;
+	char ch;
+
+	if (write(t->fd, line, strlen(line)) != (ssize_t)strlen(line))
+		out[0] = '\0';
+	while (got + 1 < len && read(t->fd, &ch, 1) == 1 && ch != '\n')
+		out[got++] = ch;
+	out[got] = '\0';
+}
+
+static void
+talk_end(struct talk *t)
+{
+	close(t->fd);
+	waitpid(t->pid, NULL, 0);
+}
+
+/*
+ * The daemon restarts while the far end's relay runs (a package upgrade,
+ * systemctl restart): the relay's next request reaches the new daemon,
+ * which wants the handshake again; the relay says it, the far end need not.
+ */
+static void
+test_relay_survives_daemon_restart(void)
+{
+	struct talk t;
+	char out[512];
+	pid_t d;
+
+	unlink(ctl_path);
+	CHECK((d = fake_daemon_strict("ok got ", 1)) > 0);
+	CHECK_INT(talk_start(&t), 0);
+	talk(&t, "vtundfix-peer 1\n", out, sizeof(out));
+	CHECK_STR(out, "ok got vtundfix-peer 1");
+	talk(&t, "switches sess0\n", out, sizeof(out));
+	CHECK_STR(out, "ok got switches sess0");
+	kill(d, SIGKILL);
+	waitpid(d, NULL, 0);
+	CHECK((d = fake_daemon_strict("ok new ", 1)) > 0);
+	talk(&t, "switches sess0\n", out, sizeof(out));
+	CHECK_STR(out, "ok new switches sess0");
+	talk(&t, "quit\n", out, sizeof(out));
+	CHECK_STR(out, "ok bye");
+	talk_end(&t);
+	waitpid(d, NULL, 0);
+	/* Said to the relay alone (no daemon yet), then the daemon comes. */
+	unlink(ctl_path);
+	CHECK_INT(talk_start(&t), 0);
+	talk(&t, "vtundfix-peer 1\n", out, sizeof(out));
+	CHECK_STR(out, "ok vtundfix-peer 1 unknown");
+	CHECK((d = fake_daemon_strict("ok got ", 1)) > 0);
+	talk(&t, "switches sess0\n", out, sizeof(out));
+	CHECK_STR(out, "ok got switches sess0");
+	talk(&t, "quit\n", out, sizeof(out));
+	talk_end(&t);
+	waitpid(d, NULL, 0);
+}
+
+/*
+ * A line must be whole within PEER_LINE_TIMEOUT_MS of its first byte: a
+ * byte now and then does not hold the relay open.
+ */
+static void
+test_relay_line_deadline(void)
+{
+	struct talk t;
+	char out[512];
+	uint64_t start;
+	int i;
+
+	unlink(ctl_path);
+	CHECK_INT(talk_start(&t), 0);
+	start = clock_ms();
+	for (i = 0; i < 6; i++) {
+		struct pollfd pfd = { .fd = t.fd, .events = POLLIN };
+
+		if (write(t.fd, "s", 1) != 1 ||
+		    poll(&pfd, 1, PEER_LINE_TIMEOUT_MS / 4) != 0)
+			break;		/* the relay answered, or left */
+	}
+	talk(&t, "", out, sizeof(out));
+	CHECK_STR(out, "err timeout in the middle of a line");
+	/* Well before the six drips (1.5 timeouts) had been sent. */
+	CHECK(clock_ms() - start < PEER_LINE_TIMEOUT_MS * 3 / 2 + 1000);
+	talk_end(&t);
+}
+
 static int
 remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
@@ -307,6 +439,7 @@ main(void)
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
+	signal(SIGPIPE, SIG_IGN);	/* a relay that hung up: an error */
 	snprintf(path, sizeof(path), "%s/vtundfix.conf", dir);
 	fp = fopen(path, "w");
 	fprintf(fp, "MACHINE server\nDATA_DIR %s\nPID_FILE %s/pid\n"
@@ -324,6 +457,8 @@ main(void)
 	RUN(test_relay_hostile_input);
 	RUN(test_relay_without_daemon);
 	RUN(test_relay_hangs_up_on_garbage);
+	RUN(test_relay_survives_daemon_restart);
+	RUN(test_relay_line_deadline);
 	config_free(&conf);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return unit_done();
