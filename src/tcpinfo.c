@@ -37,11 +37,29 @@ struct candidate {
 	int		 state;		/* TCP_ESTABLISHED is 1 */
 };
 
+/*
+ * A dump's replies.  With a match that names inodes, only the connections
+ * they hold are kept (a client with a thousand tunnels to one server has a
+ * thousand connections to that address and port); seen counts them all.
+ */
 struct collect {
+	const struct tcp_match *m;	/* NULL: keep every reply */
 	struct candidate c[CANDIDATES_MAX];
 	size_t		 n;
+	size_t		 seen;
 	int		 more;		/* there were more than fit */
 };
+
+static int
+held_by(const struct tcp_match *m, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < m->ninodes; i++)
+		if (m->inodes[i] == inode)
+			return 1;
+	return 0;
+}
 
 int
 tcpinfo_resolve(const char *host, struct tcp_addrs *out, char *err,
@@ -133,6 +151,10 @@ parse_reply(struct nl_msg *m, void *arg)
 	    nlmsg_datalen(nlh) < (int)sizeof(*r))
 		return NL_SKIP;
 	r = nlmsg_data(nlh);
+	col->seen++;
+	if (col->m != NULL && col->m->ninodes != 0 &&
+	    !held_by(col->m, r->idiag_inode))
+		return NL_SKIP;
 	if (col->n == CANDIDATES_MAX) {
 		col->more = 1;
 		return NL_SKIP;
@@ -158,11 +180,13 @@ parse_reply(struct nl_msg *m, void *arg)
 
 /* Send MSG and collect the replies; 0, or -1 (errno). */
 static int
-exchange(struct tcpinfo *ti, struct nl_msg *msg, struct collect *col)
+exchange(struct tcpinfo *ti, struct nl_msg *msg, const struct tcp_match *m,
+    struct collect *col)
 {
 	int rc;
 
 	memset(col, 0, sizeof(*col));
+	col->m = m;
 	nl_socket_modify_cb(ti->sk, NL_CB_VALID, NL_CB_CUSTOM, parse_reply,
 	    col);
 	rc = nl_send_auto(ti->sk, msg);
@@ -246,18 +270,7 @@ dump_one(struct tcpinfo *ti, int family, const uint8_t *addr,
 		errno = ENOMEM;
 		return -1;
 	}
-	return exchange(ti, msg, col);
-}
-
-static int
-held_by(const struct tcp_match *m, uint64_t inode)
-{
-	size_t i;
-
-	for (i = 0; i < m->ninodes; i++)
-		if (m->inodes[i] == inode)
-			return 1;
-	return 0;
+	return exchange(ti, msg, m, col);
 }
 
 int
@@ -265,27 +278,24 @@ tcpinfo_find(struct tcpinfo *ti, const struct tcp_match *m,
     struct tcp_key *key, struct tunnel_tcp *s)
 {
 	struct collect col;
-	const struct candidate *pick = NULL;
-	size_t i, j, matches = 0;
+	size_t i, seen = 0;
 
 	for (i = 0; i < m->remote->n; i++) {
 		if (dump_one(ti, m->remote->family[i], m->remote->addr[i], m,
 		    &col) == -1)
 			return -1;
-		for (j = 0; j < col.n; j++) {
-			matches++;
-			if (m->ninodes == 0 || held_by(m, col.c[j].inode)) {
-				if (pick != NULL && m->ninodes == 0)
-					return 0;	/* ambiguous */
-				pick = &col.c[j];
-				*key = pick->key;
-				*s = pick->s;
-				if (m->ninodes != 0)
-					return 1;
-			}
-		}
+		seen += col.seen;
+		if (col.n == 0)
+			continue;
+		/* By inode: the one held.  Without: only if it is alone. */
+		if (m->ninodes == 0 && (seen > 1 || col.n > 1))
+			return 0;
+		*key = col.c[0].key;
+		*s = col.c[0].s;
+		if (m->ninodes != 0)
+			return 1;
 	}
-	return pick != NULL && matches == 1 ? 1 : 0;
+	return seen == 1 ? 1 : 0;
 }
 
 int
@@ -311,7 +321,7 @@ tcpinfo_get(struct tcpinfo *ti, const struct tcp_key *key,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (exchange(ti, msg, &col) == -1)
+	if (exchange(ti, msg, NULL, &col) == -1)
 		return -1;
 	/* The exact lookup ignores the state filter: a connection that
 	 * closed (FIN_WAIT, TIME_WAIT) is gone for us. */

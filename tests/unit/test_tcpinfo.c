@@ -155,6 +155,62 @@ test_ipv6(void)
 	find_and_follow("::1", AF_INET6);
 }
 
+/*
+ * A client with many tunnels to one server has as many connections to
+ * that address and port: each is found by its inode, whichever comes in
+ * the dump (more than fit in one collection, and more than one netlink
+ * reply's worth), and without an inode none is picked.
+ */
+#define MANY	100
+static void
+test_many_to_one_server(void)
+{
+	struct tcp_addrs addrs;
+	struct tcp_match m;
+	struct tcp_key key;
+	struct tunnel_tcp s;
+	struct tcpinfo *ti;
+	struct pair p;
+	struct sockaddr_in sin;
+	int cli[MANY], srv[MANY], i, found = 0;
+	uint64_t ino;
+	char err[128];
+
+	if (!in_netns)
+		SKIP("needs root to make its own network namespace");
+	CHECK_INT(tcpinfo_resolve("127.0.0.1", &addrs, err, sizeof(err)), 0);
+	CHECK_INT(make_pair(AF_INET, &p), 0);
+	CHECK_INT(listen(p.listener, MANY), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(p.port);
+	for (i = 0; i < MANY; i++) {
+		cli[i] = socket(AF_INET, SOCK_STREAM, 0);
+		CHECK_INT(connect(cli[i], (void *)&sin, sizeof(sin)), 0);
+		srv[i] = accept(p.listener, NULL, NULL);
+	}
+	CHECK((ti = tcpinfo_open()) != NULL);
+	memset(&m, 0, sizeof(m));
+	m.remote = &addrs;
+	m.remote_port = p.port;
+	CHECK_INT(tcpinfo_find(ti, &m, &key, &s), 0);	/* ambiguous */
+	m.ninodes = 1;
+	m.inodes = &ino;
+	for (i = 0; i < MANY; i++) {
+		ino = inode_of(cli[i]);
+		if (tcpinfo_find(ti, &m, &key, &s) == 1 && s.inode == ino)
+			found++;
+	}
+	CHECK_INT(found, MANY);
+	for (i = 0; i < MANY; i++) {
+		close(cli[i]);
+		close(srv[i]);
+	}
+	close_pair(&p);
+	tcpinfo_close(ti);
+}
+
 static void
 test_resolve_errors(void)
 {
@@ -250,6 +306,7 @@ main(void)
 	}
 	RUN(test_ipv4);
 	RUN(test_ipv6);
+	RUN(test_many_to_one_server);
 	RUN(test_resolve_errors);
 	RUN(test_reach);
 	return unit_done();
