@@ -24,6 +24,13 @@
 #include "tunnel.h"
 
 #define LOCK_POLL_MS	10
+/*
+ * A new session's first probe waits this long, or until a frame from the
+ * far end shows its tap is up: vtund ends a session whose tap is written
+ * to while still down (EIO), and under load the far end's up block may
+ * not have set its new tap up yet (a hub where every site reconnects).
+ */
+#define PROBE_HOLD_MS	1000
 
 static struct tapcheck	*tc;
 static struct dp_session sess;
@@ -124,7 +131,7 @@ probe_answer(const char *reply, void *arg)
 static void
 op_ask_probe(void *ctx)
 {
-	if (ask("probe", probe_answer, NULL) == -1)
+	if (ask("probe", NULL, probe_answer, NULL) == -1)
 		feed(TI_PEER_UNKNOWN);
 }
 
@@ -146,7 +153,7 @@ lock_answer(const char *reply, void *arg)
 static void
 ask_lock_now(void *arg)
 {
-	if (ask("lock", lock_answer, NULL) == -1)
+	if (ask("lock", NULL, lock_answer, NULL) == -1)
 		lock_answer(NULL, NULL);
 }
 
@@ -163,10 +170,21 @@ end_answer(const char *reply, void *arg)
 	feed(TI_END_DONE);
 }
 
+/*
+ * "end SESSION PORT": PORT, this end's port of the old connection, names
+ * the session to end, so that a request that arrives late (the peer
+ * channel was down) cannot end the new session.  Without a view of the
+ * old connection nothing is asked: vtund's killold ends it instead.
+ */
 static int
 op_end_session(void *ctx)
 {
-	return ask("end", end_answer, NULL);
+	char port[8];
+
+	if (!have_key)
+		return -1;
+	snprintf(port, sizeof(port), "%u", (unsigned)key.sport);
+	return ask("end", port, end_answer, NULL);
 }
 
 /* --- the underlay --- */
@@ -259,12 +277,14 @@ full_probe(void)
 	told = pr.mtu.state;
 }
 
+static uint64_t	 hold_until;	/* no probe before, unless the peer's came */
+
 static void
 send_probe(void *arg)
 {
 	if (probing && pr.fd == -1)
 		datapath_tap_changed();
-	if (probing && pr.fd != -1) {
+	if (probing && pr.fd != -1 && clock_ms() >= hold_until) {
 		if (probe_send(&pr) == 0)
 			probes_tx++;
 		else if (errno != EAGAIN && errno != ENOBUFS)
@@ -289,6 +309,7 @@ static void
 op_new_session(void *ctx)
 {
 	have_key = 0;
+	hold_until = clock_ms() + PROBE_HOLD_MS;
 	datapath_tap_changed();
 	probe_forget_peer(&pr);	/* a new session: a new peer state
 				   (probe API v2: adapted mechanically) */
@@ -354,6 +375,29 @@ static void
 feed(enum tunnel_input in)
 {
 	(void)tunnel_input(&tc->tunnel, in, NULL, clock_ms());
+}
+
+int
+datapath_client_port(pid_t pid, uint16_t *port)
+{
+	struct tcp_match m;
+	struct tcp_key k;
+	struct tunnel_tcp s;
+	uint64_t inodes[32];
+	int n, rc;
+
+	if (sess.udp || ti == NULL || !have_addrs)
+		return 0;
+	if ((n = procs_socket_inodes(pid, inodes, 32)) <= 0)
+		return n == 0 ? 0 : -1;
+	memset(&m, 0, sizeof(m));
+	m.remote = &peer_addrs;
+	m.local_port = sess.port;
+	m.inodes = inodes;
+	m.ninodes = (size_t)n;
+	if ((rc = tcpinfo_find(ti, &m, &k, &s)) == 1)
+		*port = k.dport;
+	return rc;
 }
 
 /* --- the seed's counter rule (LIVENESS counters) --- */
@@ -435,9 +479,9 @@ sample_tick(void *arg)
 	sample_local.rx_packets = li.rx_packets;
 	sample_local.tx_packets = li.tx_packets;
 	datapath_tap_changed();
-	if (pr.fd != -1 && probe_send(&pr) == 0)
+	if (pr.fd != -1 && clock_ms() >= hold_until && probe_send(&pr) == 0)
 		probes_tx++;		/* an idle tunnel still shows flow */
-	if (ask("counters", counters_answer, NULL) == -1)
+	if (ask("counters", NULL, counters_answer, NULL) == -1)
 		log_debug("tunnel: peer unavailable; no counter verdict");
 }
 
@@ -451,6 +495,7 @@ probe_readable(int fd, void *arg)
 	int n = probe_receive(&pr);
 
 	if (n > 0) {
+		hold_until = 0;		/* the far end's tap is up */
 		probes_rx += (uint64_t)n + (probe_dropped(&pr) - before);
 		feed(TI_PROBE);
 	} else if (n == 0) {

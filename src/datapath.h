@@ -9,12 +9,17 @@
 #define VTUNDFIX_DATAPATH_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tapcheck.h"
 
-/* Ask the peer "VERB SESSION"; CB gets the reply line or NULL.  0 or -1. */
+/*
+ * Ask the peer "VERB SESSION" (and " ARGS" unless NULL); CB gets the reply
+ * line or NULL.  0 or -1.
+ */
 typedef void (*dp_reply_cb)(const char *reply, void *arg);
-typedef int (*dp_ask_fn)(const char *verb, dp_reply_cb cb, void *arg);
+typedef int (*dp_ask_fn)(const char *verb, const char *args, dp_reply_cb cb,
+    void *arg);
 
 /* What vtund.conf says of the session (vtundconf.h). */
 struct dp_session {
@@ -35,6 +40,11 @@ void	 datapath_tap_changed(void);
 int	 datapath_probing(void);
 /* Probe frames seen on / sent into the tap (check 6 discounts them). */
 void	 datapath_probe_frames(uint64_t *rx, uint64_t *tx);
+/*
+ * On the server: the client's port of the connection process PID holds
+ * for this session (1, *PORT set), 0 if there is no such view, -1 error.
+ */
+int	 datapath_client_port(pid_t pid, uint16_t *port);
 /* Forget the counter rule's previous values (the peer's "reset"). */
 void	 datapath_counters_reset(void);
 /* The probe figures for status and metrics. */

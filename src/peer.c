@@ -29,7 +29,7 @@ static const struct {
 	{ "reset",	PV_RESET,	1, 1 },
 	{ "probe",	PV_PROBE,	1, 1 },
 	{ "lock",	PV_LOCK,	1, 1 },
-	{ "end",	PV_END,		1, 1 },
+	{ "end",	PV_END,		1, 2 },	/* SESSION [PORT] */
 	{ "status",	PV_STATUS,	0, 2 },	/* [json|text] [peers] */
 	{ "quit",	PV_QUIT,	0, 0 },
 };
@@ -92,6 +92,26 @@ bad:
 	return -1;
 }
 
+/* "end SESSION [PORT]": the client's port of the session to end. */
+static int
+parse_port(struct peer_request *req, const char *w, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (w == NULL)
+		return 0;
+	errno = 0;
+	v = strtol(w, &end, 10);
+	if (!isdigit((unsigned char)w[0]) || *end != '\0' || errno != 0 ||
+	    v < 1 || v > 65535) {
+		snprintf(err, errlen, "bad port \"%.20s\"", w);
+		return -1;
+	}
+	req->port = (uint16_t)v;
+	return 0;
+}
+
 static int
 parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 {
@@ -133,6 +153,8 @@ parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(req->session, w[1]);
+	if (req->verb == PV_END)
+		return parse_port(req, w[2], err, errlen);
 	if (req->verb != PV_SET)
 		return 0;
 	if ((sw = switch_parse(w[2])) == -1) {

@@ -45,6 +45,8 @@ struct peer_request {
 	int		 on;			/* PV_SET */
 	int		 text;			/* PV_STATUS: a table */
 	int		 peers;			/* and the peers' switches */
+	uint16_t	 port;			/* PV_END: the client's port of
+						 * the session to end; 0 any */
 };
 
 /*

@@ -116,13 +116,39 @@ end_step(void *arg)
 }
 
 /*
- * End the server's session(s), as killold would when the client
- * reconnects, without its half-second sleeps.  Not on a client, and not
- * while the service switch is off here.
+ * Is the session that holds the lock the one the client means (its port
+ * of the old connection, PORT)?  Unsure is no: killold ends it anyway.
  */
 static int
-start_end(struct tapcheck *tc, char *reply, size_t len, request_done done,
-    uint32_t id)
+is_that_session(pid_t pid, uint16_t port)
+{
+	uint16_t now;
+	int rc;
+
+	if (port == 0)
+		return 1;
+	if ((rc = datapath_client_port(pid, &now)) == 1 && now == port)
+		return 1;
+	if (rc == 1)
+		log_info("tunnel: the client asked to end its session from port "
+		    "%u; the session now is from port %u: not ended",
+		    (unsigned)port, (unsigned)now);
+	else
+		log_info("tunnel: the client asked to end its session from port "
+		    "%u; cannot tell the session's port: not ended",
+		    (unsigned)port);
+	return 0;
+}
+
+/*
+ * End the server's session(s), as killold would when the client
+ * reconnects, without its half-second sleeps.  Not on a client, not while
+ * the service switch is off here, and not a newer session than the one
+ * the client asks about (PORT, docs/peer-protocol.md).
+ */
+static int
+start_end(struct tapcheck *tc, uint16_t port, char *reply, size_t len,
+    request_done done, uint32_t id)
 {
 	int i, n;
 
@@ -140,6 +166,10 @@ start_end(struct tapcheck *tc, char *reply, size_t len, request_done done,
 	if (n == -1) {
 		snprintf(reply, len, "err %s: %s", tc->tap->session,
 		    strerror(errno));
+		return 1;
+	}
+	if (n == 1 && !is_that_session(end.p[0].pid, port)) {
+		snprintf(reply, len, "ok %s ended=0 held=1", tc->tap->session);
 		return 1;
 	}
 	end.n = n > 4 ? 4 : n;
@@ -193,7 +223,7 @@ requests_answer(struct tapcheck *tc, const struct peer_request *req,
 		reply_lock(tc, reply, len);
 		return 1;
 	case PV_END:
-		return start_end(tc, reply, len, done, id);
+		return start_end(tc, req->port, reply, len, done, id);
 	default:
 		snprintf(reply, len, "err %s: not a session request",
 		    tc->tap->session);

@@ -644,9 +644,14 @@ connecting(struct tunnel *t, uint64_t now)
 		arm(t, now + REACH_SETTLE_MS * 2);
 		return CR_REPAIRED;
 	}
-	if (t->state != TS_NOSESSION)
+	/*
+	 * After a restart too: the new session may end at once (vtund ends
+	 * a session whose tap is written to before its up block set it up),
+	 * and the client then sleeps 5 s; do not wait for that.
+	 */
+	if (t->state != TS_NOSESSION && t->state != TS_RESTARTING)
 		return CR_WAIT;
-	if (waited >= TUNNEL_CONNECT_REACH_MS &&
+	if (t->state == TS_NOSESSION && waited >= TUNNEL_CONNECT_REACH_MS &&
 	    now - t->reach_ms >= TUNNEL_REACH_EVERY_MS)
 		reach(t, now);
 	if (!t->client_sleeping || waited < TUNNEL_SLEEP_PATIENCE_MS) {
@@ -668,6 +673,8 @@ connecting(struct tunnel *t, uint64_t now)
 	    "the vtund client sleeps before its next attempt", secs(waited));
 	t->ops->record(t->ctx, TREC_TAP_REPAIR, t->dead_why, "replaced the "
 	    "vtund client (a fresh one connects at once)", 1);
+	if (t->state == TS_RESTARTING)
+		arm(t, now + REACH_SETTLE_MS * 2);	/* its own 5 s */
 	return CR_REPAIRED;
 }
 

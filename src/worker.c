@@ -97,7 +97,7 @@ ask_expired(void *arg)
 }
 
 static int
-ask_peer(const char *verb, dp_reply_cb cb, void *arg)
+ask_peer(const char *verb, const char *args, dp_reply_cb cb, void *arg)
 {
 	char req[PEER_LINE_MAX];
 	int i;
@@ -106,7 +106,8 @@ ask_peer(const char *verb, dp_reply_cb cb, void *arg)
 		;
 	if (i == ASKS_MAX)
 		return -1;
-	snprintf(req, sizeof(req), "%s %s", verb, tc.tap->session);
+	snprintf(req, sizeof(req), "%s %s%s%s", verb, tc.tap->session,
+	    args ? " " : "", args ? args : "");
 	if (msg_send_str(sup, MSG_PEER_REQ, next_id, req) == -1)
 		return -1;
 	asks[i].id = next_id++;

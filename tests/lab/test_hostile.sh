@@ -129,7 +129,10 @@ case_mass_outage() {	# (e)
 	echo "# (e) 20 tunnels, 20 s outage: all back ${back:-not within 60 s} ms after the return"
 	if [ -n "$back" ] && [ "$back" -le 10000 ]; then ok "hostile/mass-outage-20-back ($back ms)"
 	else not_ok "hostile/mass-outage-20-back (${back:-not within 60 s} ms, at most 10000)"; show_logs; fi
-	restarts_ok mass-outage-20-restarts 20
+	# One restart per tunnel, and a second where the fresh session died
+	# at once (vtund ends a server session whose tap is written to before
+	# its up block set it up: EIO) and its sleeping client was replaced.
+	restarts_ok mass-outage-20-restarts 40
 }
 
 case_flap() {	# (f)

@@ -50,6 +50,12 @@ test_parse_requests(void)
 	CHECK_STR(r.session, "lcsr2");
 	CHECK_INT(peer_parse_request("status", &r, err, sizeof(err)), 0);
 	CHECK_INT(r.verb, PV_STATUS);
+	CHECK_INT(peer_parse_request("end lcsr", &r, err, sizeof(err)), 0);
+	CHECK_INT(r.verb, PV_END);
+	CHECK_INT(r.port, 0);
+	CHECK_INT(peer_parse_request("end lcsr 40123", &r, err, sizeof(err)),
+	    0);
+	CHECK_INT(r.port, 40123);
 }
 
 static void
@@ -72,6 +78,11 @@ test_parse_errors(void)
 		{ "vtundfix-peer 99999999999999999999", "bad version "
 		    "\"99999999999999999999\"" },
 		{ "a b c d e f", "too many words" },
+		{ "end lcsr 0", "bad port \"0\"" },
+		{ "end lcsr 65536", "bad port \"65536\"" },
+		{ "end lcsr -1", "bad port \"-1\"" },
+		{ "end lcsr 80x", "bad port \"80x\"" },
+		{ "end lcsr 1 2", "end takes 1 to 2 arguments" },
 	};
 	struct peer_request r;
 	char err[128];

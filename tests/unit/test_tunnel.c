@@ -35,6 +35,9 @@ struct world {
 	int		 holes_stick;	/* new connections are black-holed too */
 	int		 far_frozen;	/* far vtund stopped: its kernel acks,
 					 * nothing comes back */
+	int		 sessions_die;	/* new sessions end at once (EIO on a
+					 * tap not up yet), this many */
+	int		 sleeping;	/* the client waits 5 s to reconnect */
 	/* the session */
 	int		 ifindex;
 	int		 session;	/* the tap exists */
@@ -141,6 +144,7 @@ w_start_client(void *ctx)
 
 	w->starts++;
 	w->client = 1000 + w->starts;
+	w->sleeping = 0;
 	if (w->underlay_ok)
 		new_connection(w, 100);
 	return w->client;
@@ -235,7 +239,7 @@ round_(struct world *w)
 		} else {
 			struct tunnel_client c = { w->client,
 			    w->session ? CLIENT_CONNECTED : CLIENT_CONNECTING,
-			    0 };
+			    w->sleeping };
 
 			feed(w, TI_CLIENT, &c);
 		}
@@ -264,7 +268,16 @@ step(struct world *w)
 		w->rto_at = 0;
 		w->last_ack = w->now;
 		w->wake = 1;
+		if (w->sessions_die > 0) {
+			/* gone before anyone looked; vtund sleeps 5 s */
+			w->sessions_die--;
+			w->session = 0;
+			w->sleeping = 1;
+			new_connection(w, 5000);
+		}
 	}
+	if (w->session)
+		w->sleeping = 0;
 	/*
 	 * vtund's TCP: what it owes is retransmitted when its timer fires
 	 * (200 ms doubling), and acknowledged if the path passes then.
@@ -425,6 +438,30 @@ test_black_hole_restarts(void)
 }
 
 /* The old attack surface: a peer channel that is down changes nothing. */
+/*
+ * The restart's new session ends at once (vtund: EIO on a tap its up
+ * block had not set up yet) and the client sleeps 5 s before the next
+ * attempt: it is replaced instead, and the tunnel is back long before.
+ */
+static void
+test_restart_session_dies_at_once(void)
+{
+	struct world w;
+	uint64_t t0;
+
+	world_init(&w, 1);
+	t0 = w.now;
+	w.path_ok = 0;
+	w.sessions_die = 1;
+	run(&w, 9000);
+	CHECK_INT(w.hups, 1);
+	CHECK_INT(w.kills, 1);			/* the sleeping one replaced */
+	CHECK_INT(w.starts, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	/* Found in about 3 s, then not the client's 5 s more. */
+	CHECK(w.t.since_ms - t0 < 6000);
+}
+
 static void
 test_black_hole_peer_down_still_restarts(void)
 {
@@ -655,6 +692,7 @@ main(void)
 	RUN(test_far_end_stopped_no_restart);
 	RUN(test_busy_link_no_restart);
 	RUN(test_black_hole_restarts);
+	RUN(test_restart_session_dies_at_once);
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
 	RUN(test_frozen_far_vtund);
