@@ -50,6 +50,8 @@ static int		 have_key;
 static uint64_t		 probes_rx, probes_tx;
 
 static void	 feed(enum tunnel_input in);
+static void	 watch_probes(void);
+static void	 drain_probes(void);
 static void	 op_mail(void *, const char *);
 
 /* --- evidence --- */
@@ -284,6 +286,8 @@ send_probe(void *arg)
 {
 	if (probing && pr.fd == -1)
 		datapath_tap_changed();
+	drain_probes();			/* first: the echo goes back fresh */
+	watch_probes();
 	if (probing && pr.fd != -1 && clock_ms() >= hold_until) {
 		if (probe_send(&pr) == 0)
 			probes_tx++;
@@ -318,6 +322,7 @@ op_new_session(void *ctx)
 static void
 fsm_due(void *arg)
 {
+	drain_probes();			/* a probe that came counts first */
 	feed(TI_TIMER);
 }
 
@@ -375,6 +380,7 @@ static void
 feed(enum tunnel_input in)
 {
 	(void)tunnel_input(&tc->tunnel, in, NULL, clock_ms());
+	watch_probes();
 }
 
 int
@@ -487,24 +493,57 @@ sample_tick(void *arg)
 
 /* --- probes --- */
 
+static int	 watched = -1;	/* the probe socket in the event loop */
+
+/* Take what waits in the probe socket; the state machine hears when the
+ * newest genuine probe arrived (the kernel's time stamp). */
 static void
-probe_readable(int fd, void *arg)
+drain_probes(void)
 {
-	unsigned long before = probe_dropped(&pr);	/* probe API v2:
-							   adapted mechanically */
+	unsigned long before = probe_dropped(&pr);
 	int n = probe_receive(&pr);
 
 	if (n > 0) {
 		hold_until = 0;		/* the far end's tap is up */
 		probes_rx += (uint64_t)n + (probe_dropped(&pr) - before);
-		feed(TI_PROBE);
+		(void)tunnel_input(&tc->tunnel, TI_PROBE, NULL,
+		    pr.last_rx_ms ? pr.last_rx_ms : clock_ms());
 	} else if (n == 0) {
 		probes_rx += probe_dropped(&pr) - before;
-	} else {
+	} else if (pr.fd != -1) {
 		log_debug("probe socket: %s", strerror(errno));
-		ev_del_fd(fd);
+		ev_del_fd(pr.fd);
+		watched = -1;
 		probe_close(&pr);
 	}
+}
+
+static void
+probe_readable(int fd, void *arg)
+{
+	drain_probes();
+	watch_probes();
+}
+
+/*
+ * While the tunnel is up, a probe frame does not wake the worker: it
+ * waits in the socket, time-stamped by the kernel, for the next probe
+ * tick or the silence deadline, whichever comes first (an idle worker
+ * wakes once per interval, not twice).  In any other state every frame
+ * is taken at once.
+ */
+static void
+watch_probes(void)
+{
+	int want = pr.fd != -1 && tc->tunnel.state != TS_UP;
+
+	if (watched != -1 && (!want || watched != pr.fd)) {
+		ev_del_fd(watched);
+		watched = -1;
+	}
+	if (want && watched == -1 && ev_add_fd(pr.fd, probe_readable, NULL) ==
+	    0)
+		watched = pr.fd;
 }
 
 /* (Re)bind the probe socket to the tap as it is now. */
@@ -521,14 +560,14 @@ datapath_tap_changed(void)
 		return;			/* the same tap */
 	if (oldfd != -1)
 		ev_del_fd(oldfd);	/* closed by probe_bind: forget it */
+	watched = -1;
 	if (rc == -1) {
 		if (err != ENODEV)
 			log_warnx("probe socket on %s: %s", tc->tap->tap,
 			    strerror(err));
 		return;
 	}
-	if (ev_add_fd(pr.fd, probe_readable, NULL) == -1)
-		probe_close(&pr);
+	watch_probes();
 }
 
 /*
@@ -605,6 +644,7 @@ datapath_stop(void)
 	ev_timer_cancel(&sample_timer);
 	if (pr.fd != -1)
 		ev_del_fd(pr.fd);
+	watched = -1;
 	probe_close(&pr);
 	tcpinfo_close(ti);
 	ti = NULL;

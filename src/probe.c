@@ -318,7 +318,7 @@ int
 probe_bind(struct probe *pr)
 {
 	struct sockaddr_ll sll;
-	int ifindex, fd;
+	int ifindex, fd, one = 1;
 
 	if ((ifindex = (int)if_nametoindex(pr->tap)) == 0) {
 		probe_close(pr);
@@ -340,6 +340,8 @@ probe_bind(struct probe *pr)
 		close(fd);
 		return -1;
 	}
+	/* Arrival times from the kernel: frames may be read a while later. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	pr->fd = fd;
 	pr->ifindex = ifindex;
 	return 0;
@@ -576,12 +578,12 @@ judge_mtu(struct probe *pr, const struct probe_frame *f, uint64_t now_ms)
 	}
 }
 
+/* NOW: when the frame arrived (the kernel's time stamp, or the clock). */
 static void
 commit(struct probe *pr, const struct probe_frame *f, enum verdict v,
-    int heard)
+    int heard, uint64_t now)
 {
 	struct probe_peer *p = &pr->peer;
-	uint64_t now = clock_us();
 	int newest = 1;
 
 	if (v == TAKE_SAME_EPOCH)
@@ -619,6 +621,13 @@ drop(struct probe *pr, unsigned long *counter, const char *why)
 int
 probe_take(struct probe *pr, const uint8_t *buf, size_t len)
 {
+	return probe_take_at(pr, buf, len, clock_us());
+}
+
+int
+probe_take_at(struct probe *pr, const uint8_t *buf, size_t len,
+    uint64_t arrived_us)
+{
 	struct probe_frame f;
 	char why[80];
 	enum verdict v;
@@ -643,7 +652,7 @@ probe_take(struct probe *pr, const uint8_t *buf, size_t len)
 		return drop(pr, &pr->replays, why);
 	if (v == DROP_UNCONFIRMED)
 		return drop(pr, &pr->unconfirmed, why);
-	commit(pr, &f, v, has_heard(pr, &f));
+	commit(pr, &f, v, has_heard(pr, &f), arrived_us);
 	return 1;
 }
 
@@ -793,12 +802,44 @@ probe_forget_peer(struct probe *pr)
 
 /* --- receiving --- */
 
+/*
+ * When the frame in MSG arrived, on the monotonic clock: its kernel time
+ * stamp (wall clock) moved by the clocks' difference now; NOW if none.
+ */
+static uint64_t
+arrival_us(struct msghdr *msg, uint64_t now, uint64_t wall_now)
+{
+	struct cmsghdr *c;
+	struct timespec ts;
+	uint64_t stamp;
+
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		stamp = (uint64_t)ts.tv_sec * 1000000 +
+		    (uint64_t)ts.tv_nsec / 1000;
+		if (stamp > wall_now || wall_now - stamp > now)
+			return now;	/* the wall clock stepped */
+		return now - (wall_now - stamp);
+	}
+	return now;
+}
+
 int
 probe_receive(struct probe *pr)
 {
 	static uint8_t buf[PROBE_FRAME_MAX + 1];
+	union {
+		struct cmsghdr	 align;
+		char		 space[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl;
 	struct sockaddr_ll from;
-	socklen_t fromlen;
+	struct iovec iov;
+	struct msghdr msg;
+	uint64_t now = clock_us(), wall_now = clock_wall_us();
 	ssize_t n;
 	int got = 0;
 
@@ -806,9 +847,16 @@ probe_receive(struct probe *pr)
 		return -1;
 	for (;;) {
 		memset(&from, 0, sizeof(from));
-		fromlen = sizeof(from);
-		n = recvfrom(pr->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC,
-		    (struct sockaddr *)&from, &fromlen);
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		msg.msg_name = &from;
+		msg.msg_namelen = sizeof(from);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl.space;
+		msg.msg_controllen = sizeof(ctl.space);
+		n = recvmsg(pr->fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR ? got : -1;
 		if (from.sll_pkttype == PACKET_OUTGOING)
@@ -817,6 +865,7 @@ probe_receive(struct probe *pr)
 			drop(pr, &pr->malformed, "frame too long");
 			continue;
 		}
-		got += probe_take(pr, buf, (size_t)n);
+		got += probe_take_at(pr, buf, (size_t)n,
+		    arrival_us(&msg, now, wall_now));
 	}
 }

@@ -293,5 +293,8 @@ unsigned long probe_dropped(const struct probe *);
  */
 size_t	 probe_make(struct probe *, uint8_t *buf, size_t len);
 int	 probe_take(struct probe *, const uint8_t *buf, size_t len);
+/* The same for a frame that arrived at ARRIVED_US (clock_us). */
+int	 probe_take_at(struct probe *, const uint8_t *buf, size_t len,
+	    uint64_t arrived_us);
 
 #endif

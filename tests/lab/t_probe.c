@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "links.h"
 #include "netns.h"
 #include "probe.h"
@@ -175,6 +176,37 @@ test_probes_cross_a_link(void)
 	CHECK_INT(drops(&a) + drops(&b), 0);
 	printf("# rtt over veth: %.3f ms, loss %.2f\n", a.rtt_ms,
 	    probe_loss(&a));
+	probe_close(&a);
+	probe_close(&b);
+}
+
+/*
+ * A frame read a while after it arrived (an idle worker takes probes at
+ * its next tick) counts from its arrival, the kernel's time stamp: the
+ * silence deadline and the round-trip time are not shifted by the wait.
+ */
+static void
+test_late_read_keeps_arrival_time(void)
+{
+	struct probe a, b;
+	uint64_t sent;
+
+	CHECK_INT(add_veth_up("pc", "pd"), 0);
+	pair(&a, &b, "pc", "pd");
+	round_trip(&a, &b);
+	sent = clock_us() / 1000;
+	CHECK_INT(probe_send(&a), 0);
+	sleep_ms(400);
+	CHECK_INT(probe_receive(&b), 1);
+	CHECK(b.last_rx_ms >= sent && b.last_rx_ms < sent + 100);
+	/* b answers late; a reads its answer late too: still the path's
+	 * round trip, not the two waits. */
+	sleep_ms(200);
+	CHECK_INT(probe_send(&b), 0);
+	sleep_ms(300);
+	CHECK_INT(probe_receive(&a), 1);
+	CHECK(a.have_rtt && a.rtt_ms < 50);
+	printf("# rtt with late reads: %.3f ms\n", a.rtt_ms);
 	probe_close(&a);
 	probe_close(&b);
 }
@@ -359,6 +391,7 @@ main(void)
 		return 1;
 	links_set_up(links, "lo");
 	RUN(test_probes_cross_a_link);
+	RUN(test_late_read_keeps_arrival_time);
 	RUN(test_hostile_frames_change_nothing);
 	RUN(test_mtu_black_hole);
 	RUN(test_tool_inject);

@@ -87,6 +87,25 @@ fi
 
 # A fault on every tunnel at once: every tap off its bridge, both ends.
 if all_back 30 >/dev/null; then ok "hub/all-up"; else not_ok "hub/all-up"; fi
+
+# Steady state: while nothing changes, nothing is written (an idle worker
+# once rewrote and fsynced its data file every 10 s).  Every file in
+# DATA_DIR keeps its inode and modification time over 15 s; the log,
+# which is appended to, is not a data file and is left out.
+data_files() {	# SIDE
+	find "$(labfix_dir "$1")" -maxdepth 1 -type f -name 'data_*' \
+	    -printf '%f %i %T@\n' | sort
+}
+sleep 3
+before=$(data_files srv; data_files cli)
+sleep 15
+after=$(data_files srv; data_files cli)
+if [ -n "$before" ] && [ "$before" = "$after" ]; then
+	ok "hub/idle-writes-nothing ($(echo "$before" | wc -l) data files)"
+else
+	not_ok "hub/idle-writes-nothing"
+	diff <(echo "$before") <(echo "$after") | head -10 | sed 's/^/#   /'
+fi
 for side in srv cli; do
 	for ((i = 0; i < N; i++)); do echo "link set tap$i nomaster"; done |
 	    lab_in "$side" ip -batch -
