@@ -208,11 +208,37 @@ parse_line(char *line, struct datafile *df)
 }
 
 int
-datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
+datafile_parse(FILE *fp, const char *name, struct datafile *df, char *err,
+    size_t errlen)
 {
 	char line[512];
+	int lineno = 0;
+
+	datafile_defaults(df);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		size_t len = strlen(line);
+		int too_long = 0;
+
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		else if (!feof(fp))
+			too_long = 1;	/* longer than any line we write */
+		if (too_long || parse_line(line, df) == -1) {
+			snprintf(err, errlen, "%s:%d: unreadable line, using "
+			    "defaults (every switch on)", name, lineno);
+			datafile_defaults(df);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
+{
 	FILE *fp;
-	int lineno = 0, bad = 0;
+	int r;
 
 	datafile_defaults(df);
 	if ((fp = sf_fopen_read(path)) == NULL) {
@@ -221,27 +247,9 @@ datafile_read(const char *path, struct datafile *df, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", sf_error());
 		return -1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		size_t len = strlen(line);
-
-		lineno++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		else if (!feof(fp))
-			bad = 1;		/* longer than any line we write */
-		if (bad || parse_line(line, df) == -1) {
-			snprintf(err, errlen, "%s:%d: unreadable line, using "
-			    "defaults (every switch on)", path, lineno);
-			bad = 1;
-			break;
-		}
-	}
+	r = datafile_parse(fp, path, df, err, errlen);
 	fclose(fp);
-	if (bad) {
-		datafile_defaults(df);
-		return 1;
-	}
-	return 0;
+	return r;
 }
 
 void

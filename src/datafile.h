@@ -16,6 +16,7 @@
 #define VTUNDFIX_DATAFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -79,6 +80,9 @@ int	 datafile_path(const char *data_dir, const char *tap, char *buf,
  */
 int	 datafile_read(const char *path, struct datafile *, char *err,
 	    size_t errlen);
+/* The same for an open stream; NAME is what messages call it. */
+int	 datafile_parse(FILE *, const char *name, struct datafile *,
+	    char *err, size_t errlen);
 /*
  * The data file of TAP in DATA_DIR into *DF, or the defaults (every switch
  * on) when it is missing, corrupt or refused: for what only shows it

@@ -388,6 +388,7 @@ lab_pids() {
 
 # The server drops the established vtund connection (the first one), in
 # and out, as a broken middlebox would; new connections pass.
+# shellcheck disable=SC2120  # I is optional: callers without it mean the first
 lab_black_hole() {	# [I]: tunnel I's flow (default: the first found)
 	local port pid
 	if [ -n "${1:-}" ]; then
