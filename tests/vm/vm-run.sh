@@ -122,6 +122,9 @@ if grep -qw vfx.init=systemd /proc/cmdline; then
 	# The host is a container: without this systemd would believe it runs
 	# in one too, and ignore the kernel command line (systemd.unit=).
 	rm -f /newroot/.dockerenv /newroot/run/.containerenv
+	# Nor may the host's policy-rc.d (it forbids starting services in a
+	# container) stop dpkg's maintainer scripts from starting ours.
+	rm -f /newroot/usr/sbin/policy-rc.d
 	for m in proc sys dev; do mount --move /$m /newroot/$m; done
 	echo "vm-init: kernel $(cat /newroot/proc/sys/kernel/osrelease) up, starting systemd"
 	exec switch_root /newroot /lib/systemd/systemd
@@ -224,9 +227,20 @@ write_systemd_etc() {	# DIR
 	ExecStart=/bin/sh -c 'sh /vm-share/run.sh >/vm-share/output 2>&1; echo $? >/vm-share/status; sync'
 	TimeoutStartSec=infinity
 	UNIT
+	# Timers that would start work under TCG (apt, man-db, ...), and what
+	# a VM without disks, devices or network needs no time for: udev's
+	# coldplug, module loading by hand, debug and fuse mounts.  vtundfix,
+	# vtund, ssh and exim need none of them.
 	for u in apt-daily.timer apt-daily-upgrade.timer man-db.timer \
 	    e2scrub_all.timer fstrim.timer dpkg-db-backup.timer \
-	    systemd-timesyncd.service systemd-pstore.service; do
+	    exim4-base.timer systemd-tmpfiles-clean.timer logrotate.timer \
+	    systemd-timesyncd.service systemd-pstore.service \
+	    systemd-udevd.service systemd-udev-trigger.service \
+	    systemd-udevd-control.socket systemd-udevd-kernel.socket \
+	    modprobe@.service kmod-static-nodes.service systemd-binfmt.service \
+	    proc-sys-fs-binfmt_misc.automount dev-hugepages.mount \
+	    sys-kernel-debug.mount sys-kernel-tracing.mount \
+	    sys-fs-fuse-connections.mount sys-kernel-config.mount; do
 		ln -s /dev/null "$etc/systemd/system/$u"
 	done
 	echo 'd /tmp 1777 root root -' >"$etc/tmpfiles.d/tmp.conf"
