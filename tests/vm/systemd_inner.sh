@@ -262,12 +262,17 @@ else
 	not_ok "vm/vtun-service-client"; systemctl status vtun --no-pager 2>&1 | sed 's/^/#   /'
 fi
 
+# METRICS_FILE in node_exporter's textfile directory (the package
+# prometheus-node-exporter makes it; the unit may write there).
+mkdir -p /var/lib/prometheus/node-exporter
+METRICS=/var/lib/prometheus/node-exporter/vtundfix.prom
 cat >/etc/vtundfix.conf <<CONF
 # vtundfix configuration written by tests/vm/systemd_inner.sh
 MACHINE client
 SERVER 10.99.0.1
 DELAY_BETWEENCHECK 300
 DELAY_PARENTCHECK 300
+METRICS_FILE $METRICS
 tap0 $SESSION 10.99.0.2 br0 up0
 CONF
 
@@ -300,7 +305,18 @@ if journal_has -uvtundfix 'started: /etc/vtundfix.conf' &&
 else
 	not_ok "vm/log-journal-and-file"; dump_logs
 fi
-# The bounding set and no_new_privs are the unit's.
+# The metrics file is written, and rewritten (METRICS_INTERVAL_S, 15 s).
+if wait_for 10 grep -qx 'vtundfix_up 1' "$METRICS"; then
+	m0=$(stat -c %Y "$METRICS")
+	if wait_for 25 sh -c "[ \$(stat -c %Y $METRICS) -gt $m0 ]"; then
+		ok "vm/metrics-file-written-and-refreshed"
+	else
+		not_ok "vm/metrics-file-written-and-refreshed: not rewritten within 25 s"
+	fi
+else
+	not_ok "vm/metrics-file-written-and-refreshed: $(head -c 300 "$METRICS" 2>&1)"
+fi
+# The bounding set is the unit's.
 pid=$(main_pid)
 eff=$(capsh --decode="$(awk '/^CapBnd/ { print $2 }' "/proc/$pid/status")" | sed 's/.*=//')
 if [ "$eff" = "$UNIT_CAPS" ]; then
@@ -366,7 +382,9 @@ if [ -n "$fix_client" ] && [ "$(cgroup_of "$fix_client")" = /system.slice/vtundf
 else
 	not_ok "vm/vtund-in-unit-cgroup-and-sandbox: $(cgroup_of "${fix_client:-0}")"
 fi
-if [ "$(sysctl -n net.ipv4.conf.tap0.arp_ignore 2>/dev/null)" = 2 ]; then
+# (The block brings the tap up first: traffic may flow before it ends.)
+arp_ignore_set() { [ "$(sysctl -n net.ipv4.conf.tap0.arp_ignore 2>/dev/null)" = 2 ]; }
+if wait_for 10 arp_ignore_set; then
 	ok "vm/vtund-up-block-ran (arp_ignore=2 on tap0)"
 else
 	not_ok "vm/vtund-up-block-ran"
@@ -482,8 +500,9 @@ for verb in restart stop; do
 done
 # What is left in the unit's cgroup after stop is vtund alone.
 left=$(xargs -r ps -o comm= -p </sys/fs/cgroup/system.slice/vtundfix.service/cgroup.procs 2>/dev/null | sort -u | tr '\n' ' ')
-if ! systemctl -q is-active vtundfix && [ "$left" = "vtund " ]; then
-	ok "vm/stop-leaves-only-vtund-in-the-cgroup"
+if ! systemctl -q is-active vtundfix && [ "$left" = "vtund " ] &&
+    grep -qx 'vtundfix_up 0' "$METRICS"; then
+	ok "vm/stop-leaves-only-vtund-in-the-cgroup (metrics: vtundfix_up 0)"
 else
 	not_ok "vm/stop-leaves-only-vtund-in-the-cgroup: $left"
 fi
