@@ -305,15 +305,12 @@ if journal_has -uvtundfix 'started: /etc/vtundfix.conf' &&
 else
 	not_ok "vm/log-journal-and-file"; dump_logs
 fi
-# The metrics file is written, and rewritten (METRICS_INTERVAL_S, 15 s).
+# The metrics file is written; that it is rewritten (METRICS_INTERVAL_S,
+# 15 s) is checked after the mail, meanwhile.
 if wait_for 10 grep -qx 'vtundfix_up 1' "$METRICS"; then
-	m0=$(stat -c %Y "$METRICS")
-	if wait_for 25 sh -c "[ \$(stat -c %Y $METRICS) -gt $m0 ]"; then
-		ok "vm/metrics-file-written-and-refreshed"
-	else
-		not_ok "vm/metrics-file-written-and-refreshed: not rewritten within 25 s"
-	fi
+	metrics_mtime=$(stat -c %Y "$METRICS")
 else
+	metrics_mtime=""
 	not_ok "vm/metrics-file-written-and-refreshed: $(head -c 300 "$METRICS" 2>&1)"
 fi
 # The bounding set is the unit's.
@@ -361,6 +358,14 @@ else
 	echo "# --- exim mainlog/paniclog"
 	tail -n 15 /var/log/exim4/mainlog /var/log/exim4/paniclog 2>&1 | sed 's/^/#   /'
 	exim4 -bp 2>&1 | head -5 | sed 's/^/#   queue: /'
+fi
+
+if [ -n "$metrics_mtime" ]; then
+	if wait_for 25 sh -c "[ \$(stat -c %Y $METRICS) -gt $metrics_mtime ]"; then
+		ok "vm/metrics-file-written-and-refreshed"
+	else
+		not_ok "vm/metrics-file-written-and-refreshed: not rewritten within 15 s"
+	fi
 fi
 
 # vtund started by vtundfix: vtun's client killed, vtundfix starts its
@@ -486,14 +491,14 @@ fi
 # a ping running across them loses nothing.
 for verb in restart stop; do
 	say "systemctl $verb"
-	ip netns exec LC ping -n -q -i 0.2 -c 25 -W 2 192.168.100.1 >/tmp/vfx-ping.out 2>&1 &
+	ip netns exec LC ping -n -q -i 0.2 -c 20 -W 2 192.168.100.1 >/tmp/vfx-ping.out 2>&1 &
 	pingpid=$!
 	sleep 1
 	systemctl "$verb" vtundfix
 	wait "$pingpid"
 	lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' /tmp/vfx-ping.out)
-	if [ "$(client_pids | head -1)" = "$client" ] && one_client && [ "${lost:-100}" -le 4 ]; then
-		ok "vm/$verb-tunnel-carries-traffic ($lost% of 25 pings lost, vtund $client kept)"
+	if [ "$(client_pids | head -1)" = "$client" ] && one_client && [ "${lost:-100}" -le 5 ]; then
+		ok "vm/$verb-tunnel-carries-traffic ($lost% of 20 pings lost, vtund $client kept)"
 	else
 		not_ok "vm/$verb-tunnel-carries-traffic: ${lost:-?}% lost, vtund $client -> $(client_pids | tr '\n' ' ')"
 	fi

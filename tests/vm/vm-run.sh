@@ -216,16 +216,20 @@ write_systemd_etc() {	# DIR
 	Wants=vfx-vm-run.service
 	After=basic.target
 	UNIT
+	# The command's output is on the share (9p, uncached) and synced: what
+	# it left running (vtund, sshd) is killed at once, not after systemd's
+	# 90 s for processes that ignore SIGTERM, and the VM switched off.
 	cat >"$etc/systemd/system/vfx-vm-run.service" <<-'UNIT'
 	[Unit]
 	Description=vtundfix VM tests: the command given to vm-run.sh
 	After=basic.target
-	SuccessAction=poweroff-force
-	FailureAction=poweroff-force
+	SuccessAction=poweroff-immediate
+	FailureAction=poweroff-immediate
 	[Service]
 	Type=exec
 	ExecStart=/bin/sh -c 'sh /vm-share/run.sh >/vm-share/output 2>&1; echo $? >/vm-share/status; sync'
 	TimeoutStartSec=infinity
+	KillSignal=SIGKILL
 	UNIT
 	# Timers that would start work under TCG (apt, man-db, ...), and what
 	# a VM without disks, devices or network needs no time for: udev's
@@ -259,7 +263,7 @@ if [ "$init" = systemd ]; then
 	mem=1536
 fi
 
-"$QEMU" -accel tcg -m "$mem" -smp 1 -nographic -no-reboot \
+"$QEMU" -accel tcg -m "$mem" -smp "${VM_SMP:-1}" -nographic -no-reboot \
     -kernel "$kernel" -initrd "$initrd" \
     -append "$append" \
     -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
@@ -269,7 +273,9 @@ fi
     -nic none >"$share/console" 2>&1 </dev/null &
 qpid=$!
 t0=$(date +%s)
+t_done=""
 while kill -0 "$qpid" 2>/dev/null; do
+	[ -z "$t_done" ] && [ -f "$share/status" ] && t_done=$(($(date +%s) - t0))
 	if [ $(($(date +%s) - t0)) -ge "$timeout_s" ]; then
 		[ -f "$share/output" ] && cat "$share/output"
 		echo "# vm: timed out after ${timeout_s}s; console:"
@@ -290,7 +296,7 @@ if [ ! -f "$share/status" ]; then
 	exit 1
 fi
 [ -n "${VM_DEBUG:-}" ] && sed "s/^/# console: /" "$share/console"
-echo "# vm: $(grep -ao 'vm-init: kernel [^ ]* up' "$share/console" | head -1) in $(($(date +%s) - t0)) s"
+echo "# vm: $(grep -ao 'vm-init: kernel [^ ]* up' "$share/console" | head -1) in $(($(date +%s) - t0)) s (the command ended after ${t_done:-?} s)"
 cat "$share/output"
 status=$(cat "$share/status")
 case $status in
