@@ -244,6 +244,24 @@ else
 	not_ok "vm/hub-config: $(grep CONTROL_SOCKET <<<"$out" | head -1) (needs the daemon's control socket, issue 14)"
 	sed -i '/^CONTROL_SOCKET/d' "$SRV_CONF"
 fi
+# The hub's listener comes from Debian's vtun init script too, as an
+# admin's /etc/default/vtun (RUN_SERVER=yes) would start it; `ip netns
+# exec` gives the hub its own /etc/vtund.conf and /etc/default from
+# /etc/netns/S/ (the LSB hook would hand the script to systemd).
+mkdir -p /etc/netns/S/default
+cp "$VTUND_SRV_CONF" /etc/netns/S/vtund.conf
+printf 'RUN_SERVER=yes\nSERVER_ARGS=""\n' >/etc/netns/S/default/vtun
+listener_pids() {
+	local p
+	for p in $(ip netns pids S); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'waiting for connections on port 5000' &&
+		    echo "$p"
+	done
+}
+has_listener() { [ -n "$(listener_pids)" ]; }
+SYSTEMCTL_SKIP_REDIRECT=1 s /etc/init.d/vtun start >/dev/null 2>&1
+wait_for 10 has_listener
+vtun_listener=$(listener_pids)
 s vtundfix -f "$SRV_CONF" || not_ok "vm/hub-vtundfix-start"
 
 # ---------------------------------------------------------------------------
@@ -296,6 +314,12 @@ if [ -n "$vtun_client" ] && [ "$(client_pids)" = "$vtun_client" ]; then
 	ok "vm/adopts-vtun-client: still pid $vtun_client, no rival"
 else
 	not_ok "vm/adopts-vtun-client: $vtun_client -> $(client_pids | tr '\n' ' ')"
+fi
+
+if [ -n "$vtun_listener" ] && [ "$(listener_pids)" = "$vtun_listener" ]; then
+	ok "vm/adopts-vtun-listener: still pid $vtun_listener, no rival"
+else
+	not_ok "vm/adopts-vtun-listener: '$vtun_listener' -> '$(listener_pids | tr '\n' ' ')'"
 fi
 
 # Log lines reach the journal (stderr) and the log file alike.
