@@ -95,9 +95,8 @@ else not_ok "vm/deb-install"; sed 's/^/#   /' <<<"$out"; exit 1; fi
 sed 's/^/#   dpkg: /' <<<"$out" | grep -v 'Selecting\|Reading database\|Preparing\|Unpacking\|Setting up\|Processing' | head -10
 IFS=: read -r _ pw _ _ _ _ <<<"$(getent shadow vtundfix)"
 IFS=: read -r _ _ _ _ _ home shell <<<"$(getent passwd vtundfix)"
-if [ "$shell" = /bin/sh ] && [ "$home" = /var/lib/vtundfix ] &&
-    case $pw in '!'*|'*'*) true ;; *) false ;; esac; then
-	ok "vm/deb-account: shell $shell, home $home, no password ($pw)"
+if [ "$shell" = /bin/sh ] && [ "$home" = /var/lib/vtundfix ] && [ "$pw" = '*' ]; then
+	ok "vm/deb-account: shell $shell, home $home, no password, not locked ($pw)"
 else
 	not_ok "vm/deb-account: shell '$shell', home '$home', password '$pw'"
 fi
@@ -123,8 +122,8 @@ if /var/lib/dpkg/info/vtundfix.postinst configure "" >/tmp/vfx-postinst.out 2>&1
 	IFS=: read -r _ pw _ _ _ _ <<<"$(getent shadow vtundfix)"
 	IFS=: read -r _ _ _ _ _ home shell <<<"$(getent passwd vtundfix)"
 	if [ "$shell" = /bin/sh ] && [ "$home" = /var/lib/vtundfix ] && [ -d "$home" ] &&
-	    [ "$(stat -c %U "$home")" = vtundfix ] && case $pw in '!'*|'*'*) true ;; *) false ;; esac; then
-		ok "vm/deb-fresh-account: shell $shell, home $home ($(stat -c %a "$home")), no password"
+	    [ "$(stat -c %U "$home")" = vtundfix ] && [ "$pw" = '*' ]; then
+		ok "vm/deb-fresh-account: shell $shell, home $home ($(stat -c %a "$home")), no password, not locked"
 	else
 		not_ok "vm/deb-fresh-account: '$shell' '$home' '$pw'"
 	fi
@@ -204,6 +203,8 @@ printf '10.99.0.1 %s\n10.99.0.2 %s\n' "$(cut -d' ' -f1,2 "$SSHD/host_srv.pub")" 
     "$(cut -d' ' -f1,2 "$SSHD/host_cli.pub")" >/var/lib/vtundfix/.ssh/known_hosts
 chown vtundfix:vtundfix /var/lib/vtundfix/.ssh/known_hosts
 mkdir -p /run/sshd
+# The strictest sshd: without PAM, it refuses even a key to a locked
+# account, so the account must have no password yet not be locked.
 sshd_conf() {	# SIDE ADDRESS AUTHORIZED-KEYS-FILE
 	cat <<-CONF
 	ListenAddress $2
@@ -416,8 +417,10 @@ arp_ignore_set() { [ "$(sysctl -n net.ipv4.conf.tap0.arp_ignore 2>/dev/null)" = 
 if wait_for 10 arp_ignore_set; then
 	ok "vm/vtund-up-block-ran (arp_ignore=2 on tap0)"
 else
-	not_ok "vm/vtund-up-block-ran"
-	journalctl --no-pager -q -t vfxup -t vtund -n 8 -o cat | sed 's/^/#   /'
+	not_ok "vm/vtund-up-block-ran: arp_ignore $(sysctl -n net.ipv4.conf.tap0.arp_ignore 2>&1)"
+	journalctl --no-pager -q -u vtundfix -o cat | grep 'vtund clients' | sed 's/^/#   /'
+	for p in $(client_pids); do echo "# client $p: $(cgroup_of "$p") $(tr '\0' ' ' <"/proc/$p/cmdline")"; done
+	journalctl --no-pager -q -n 25 -o short-monotonic | grep -v 'sshd\|pam_' | sed 's/^/#   /'
 fi
 [ -n "$fix_client" ] && kill -TERM "$fix_client"
 if wait_for 20 journal_has -tvfxdown 'tap0 down' && traffic_within 30; then
