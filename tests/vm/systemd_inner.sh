@@ -574,11 +574,18 @@ pid=$(main_pid)
 check "vm/cron-job-quiet-under-systemd" test "$(main_pid)" = "$pid"
 
 # ---------------------------------------------------------------------------
-# Upgrade (the same package again): the daemon restarts, vtund does not.
+# Upgrade to a newer version (this package with its version raised):
+# the daemon restarts, vtund does not, and the unit stays enabled.
 say "upgrade"
+rm -rf /tmp/vfx-next
+dpkg-deb -R "$deb" /tmp/vfx-next
+sed -i 's/^Version: .*/&+vmtest1/' /tmp/vfx-next/DEBIAN/control
+next=/tmp/vfx-next.deb
+dpkg-deb -b /tmp/vfx-next "$next" >/dev/null
 pid=$(main_pid)
 enable_out=$(systemctl enable vtundfix 2>&1)
-if DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/tmp/vfx-dpkg.out 2>&1 &&
+if DEBIAN_FRONTEND=noninteractive dpkg -i "$next" >/tmp/vfx-dpkg.out 2>&1 &&
+    grep -q 'Unpacking vtundfix (.*+vmtest1) over' /tmp/vfx-dpkg.out &&
     systemctl -q is-active vtundfix && [ "$(main_pid)" != "$pid" ] &&
     [ "$(client_pids | head -1)" = "$client" ] && lan_ping &&
     [ "$(systemctl is-enabled vtundfix)" = enabled ]; then
