@@ -247,6 +247,14 @@ write_systemd_etc() {	# DIR
 	    sys-fs-fuse-connections.mount sys-kernel-config.mount; do
 		ln -s /dev/null "$etc/systemd/system/$u"
 	done
+	# Generators run at boot and at every daemon-reload (dpkg runs several):
+	# the VM has no disks, fstab, gettys or clusters to generate units for.
+	# Only the SysV one stays, for init scripts such as vtun's.
+	mkdir -p "$etc/systemd/system-generators"
+	for u in /lib/systemd/system-generators/*; do
+		[ "${u##*/}" = systemd-sysv-generator ] ||
+		    ln -s /dev/null "$etc/systemd/system-generators/${u##*/}"
+	done
 	echo 'd /tmp 1777 root root -' >"$etc/tmpfiles.d/tmp.conf"
 }
 
