@@ -144,3 +144,26 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# The Debian package, built from the tree with debhelper (debian/) in a
+# copy under build/deb/ (dpkg-buildpackage writes into the parent of the
+# source directory), without signing: build/deb/vtundfix_VERSION_ARCH.deb.
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := build/deb/vtundfix_$(VERSION)_$(DEB_ARCH).deb
+DEB_SRC  := $(shell find src man init etc completion docs prometheus debian \
+              -type f 2>/dev/null) Makefile
+.PHONY: deb
+deb: $(DEB)
+$(DEB): $(DEB_SRC)
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); \
+	if [ "$$v" != "$(VERSION)" ]; then \
+		echo "debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; \
+	fi
+	rm -rf build/deb
+	mkdir -p build/deb/vtundfix-$(VERSION)
+	@tar -cf - $(DEB_SRC) | tar -C build/deb/vtundfix-$(VERSION) -xf -
+	cd build/deb/vtundfix-$(VERSION) && \
+	    dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
+	    { tail -40 ../build.log >&2; exit 1; }
+	rm -rf build/deb/vtundfix-$(VERSION)
+	@echo "built $(DEB)"

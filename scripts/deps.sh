@@ -10,7 +10,7 @@ vtun iproute2 nftables openssh-server openssh-client
 qemu-system-x86 linux-image-amd64 busybox-static kmod
 procps psmisc iputils-ping tcpdump monit libcap2-bin
 cppcheck clang-tidy shellcheck groff-base man-db prometheus
-iperf3
+iperf3 debhelper lintian exim4-daemon-light logrotate systemd
 "
 
 missing=""

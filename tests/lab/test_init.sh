@@ -31,7 +31,23 @@ export VTUNDFIX_DEFAULTS=$LAB_DIR/defaults
 init() { lab_in cli sh "$dest/etc/init.d/vtundfix" "$@"; }
 
 expect status-stopped 3 init status
+# The marker lives where only root writes, and a symlink planted at its
+# path is replaced, never followed (its target keeps its contents).
+if grep -qx 'ENABLED=/var/lib/misc/vtundfix.enabled' "$dest/etc/init.d/vtundfix" &&
+    grep -qx 'ENABLED=/var/lib/misc/vtundfix.enabled' "$dest/usr/local/sbin/vtundfix_cron"; then
+	ok "init/marker-root-only"
+else
+	not_ok "init/marker-root-only"
+fi
+echo precious >"$LAB_DIR/victim"
+ln -s "$LAB_DIR/victim" "$LAB_DIR/enabled"
 expect start 0 init start
+if [ "$(cat "$LAB_DIR/victim")" = precious ] && [ -f "$LAB_DIR/enabled" ] &&
+    [ ! -L "$LAB_DIR/enabled" ]; then
+	ok "init/marker-symlink-not-followed"
+else
+	not_ok "init/marker-symlink-not-followed"
+fi
 expect start-again 0 init start
 expect status-running 0 init status
 if lab_wait_traffic 0 10 >/dev/null; then ok "init/daemon-works"; else not_ok "init/daemon-works"; fi
@@ -54,6 +70,12 @@ expect status-after-stop 3 init status
 lab_in cli sh "$dest/usr/local/sbin/vtundfix_cron"
 sleep 0.5
 expect cron-respects-stop 3 init status
+# A symlink at the marker's path is not the init script's marker.
+ln -s "$LAB_DIR/victim" "$LAB_DIR/enabled"
+lab_in cli sh "$dest/usr/local/sbin/vtundfix_cron"
+sleep 0.5
+expect cron-ignores-symlink-marker 3 init status
+rm -f "$LAB_DIR/enabled"
 expect usage 2 init frobnicate
 labfix_stop srv
 [ "$failures" -eq 0 ]
