@@ -64,11 +64,15 @@ lab   -      tests/lab/test_files.sh
 lab   -      build/san/t_bridge
 lab   -      build/san/t_links
 lab   -      build/san/t_probe
+vm    -      tests/vm/test_systemd.sh	# ~290 s; systemd as PID 1, the .deb
 vm    -      tests/vm/test_vm_smoke.sh
 vm    -      tests/vm/test_vlan.sh
 vm    -      tests/vm/test_daemon_vlan.sh
 fuzz  -      fuzz/run.sh ${FUZZ_SECONDS:-10}
+lint  -      tests/lint/test_alerts.sh
+lint  -      tests/lint/test_deb.sh
 lint  -      tests/lint/test_docs.sh
+lint  -      tests/lint/test_hardening.sh
 lint  -      tests/lint/test_install.sh
 lint  -      tests/lint/test_shell.sh
 lint  -      tests/lint/test_static.sh

@@ -45,7 +45,7 @@ mutate storm-no-reset 's/increase(vtundfix_repairs_total\[15m\])/delta(vtundfix_
 mutate loss-threshold 's/vtundfix_probe_loss_ratio > 0.2/vtundfix_probe_loss_ratio > 0.6/'
 mutate stale-basename-only 's|file=~"(.\*/)?vtundfix\[^/\]\*\\\\.prom"|file="vtundfix.prom"|'
 mutate stale-threshold 's/mtime_seconds{\(.*\)} > 120/mtime_seconds{\1} > 600/'
-mutate auth-never 's/auth_failures_total\[10m\]) > 0/auth_failures_total[10m]) > 100/'
+mutate rejected-never 's/rejected_total\[10m\]) > 0/rejected_total[10m]) > 100/'
 
 # Metric names: what the rules use is what the daemon writes.
 grep -o 'vtundfix_[a-z_]*' "$rules" | sort -u >"$tmp/metrics"
