@@ -188,6 +188,17 @@ procview_scan(void)
 
 static void	 look_pending(void *);
 
+static int
+pending_find(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < npend; i++)
+		if (pend[i].pid == pid)
+			return (int)i;
+	return -1;
+}
+
 static void
 add_pending(pid_t pid)
 {
@@ -236,6 +247,9 @@ look_pending(void *arg)
 static void
 proc_event(const struct proc_event *ev)
 {
+	pid_t parent, child;
+	int i;
+
 	st.events++;
 	st.connector = 1;
 	switch (ev->what) {
@@ -244,15 +258,27 @@ proc_event(const struct proc_event *ev)
 			add_pending(ev->event_data.exec.process_tgid);
 		break;
 	case PROC_EVENT_FORK:
-		if (ev->event_data.fork.child_pid ==
-		    ev->event_data.fork.child_tgid &&
-		    find(ev->event_data.fork.parent_tgid) >= 0)
-			add_pending(ev->event_data.fork.child_tgid);
+		/*
+		 * A fork of a vtund we know, of one not titled yet, or of
+		 * one gone before its exec event was read: a vtund client
+		 * daemonizes (forks, and the parent exits) before it takes
+		 * its title, so the child is what to look at.
+		 */
+		parent = ev->event_data.fork.parent_tgid;
+		child = ev->event_data.fork.child_tgid;
+		if (ev->event_data.fork.child_pid == child &&
+		    (find(parent) >= 0 || pending_find(parent) >= 0 ||
+		    procs_is_vtund(child)))
+			add_pending(child);
 		break;
 	case PROC_EVENT_EXIT:
 		if (ev->event_data.exit.process_pid ==
-		    ev->event_data.exit.process_tgid)
+		    ev->event_data.exit.process_tgid) {
 			forget(ev->event_data.exit.process_tgid);
+			if ((i = pending_find(
+			    ev->event_data.exit.process_tgid)) >= 0)
+				pend[i] = pend[--npend];
+		}
 		break;
 	default:
 		break;

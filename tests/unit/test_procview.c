@@ -5,8 +5,11 @@
  * and its exit too; and, in a network namespace of the test's own where
  * the connector is refused, fresh questions asked together share one scan.
  *
- * The "vtund" here is a private copy of /bin/sleep with a vtund title
- * (what that hides: vtund itself, which the lab tests run).
+ * The "vtund" here is a private copy of perl that behaves as a vtund
+ * client does at its start: the exec'd process forks and exits, and its
+ * child takes the title a moment later (what that hides: vtund itself,
+ * which the lab tests run, but in namespaces without the connector; the
+ * systemd VM test runs the daemon with the connector and real vtund).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,6 +27,7 @@
 
 static char dir[] = "/tmp/vfx-procview-XXXXXX", exe[64], session[32];
 static int news, answers, answered_n;
+static pid_t answered_pid;
 
 static int
 copy_file(const char *from, const char *to)
@@ -46,19 +50,21 @@ copy_file(const char *from, const char *to)
 	return close(out);
 }
 
-static pid_t
+/* Started as vtund starts: daemonized, then titled. */
+static void
 fake_vtund(void)
 {
-	char title[128];
+	char script[256];
 	pid_t pid;
 
-	snprintf(title, sizeof(title), "vtund[c]: %s connecting to 10.0.0.1",
-	    session);
+	snprintf(script, sizeof(script), "exit if fork; select(undef, undef, "
+	    "undef, 0.1); $0 = 'vtund[c]: %s connecting to 10.0.0.1'; "
+	    "sleep 30", session);
 	if ((pid = fork()) == 0) {
-		execl(exe, title, "30", (char *)NULL);
+		execl(exe, "vtund", "-e", script, (char *)NULL);
 		_exit(127);
 	}
-	return pid;
+	waitpid(pid, NULL, 0);		/* the daemonized child goes on */
 }
 
 static void
@@ -74,6 +80,7 @@ got_answer(const struct vtund_proc *p, int n, void *arg)
 {
 	answers++;
 	answered_n = n;
+	answered_pid = n > 0 ? p[0].pid : 0;
 }
 
 static void
@@ -122,7 +129,7 @@ test_connector_learns_without_scan(void)
 		return;
 	}
 	CHECK_INT(st.scans, 1);		/* the start's only */
-	pid = fake_vtund();
+	fake_vtund();
 	for (i = 0; i < 40 && news == 0; i++)
 		loop_for(50);
 	CHECK_INT(news, 1);
@@ -132,8 +139,10 @@ test_connector_learns_without_scan(void)
 	CHECK_INT(answered_n, 1);
 	procview_stats(&st);
 	CHECK_INT(st.scans, 1);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	pid = answered_pid;
+	CHECK(pid > 0);
+	if (pid > 0)
+		kill(pid, SIGKILL);
 	loop_for(100);
 	procview_query(session, 1, 1, got_answer, NULL);
 	CHECK_INT(answered_n, 0);	/* its exit was seen */
@@ -186,7 +195,7 @@ main(void)
 		return 1;
 	snprintf(exe, sizeof(exe), "%s/vtund", dir);
 	snprintf(session, sizeof(session), "vfxpv%d", (int)getpid());
-	if (copy_file("/bin/sleep", exe) == -1 || procs_init(exe) == -1) {
+	if (copy_file("/usr/bin/perl", exe) == -1 || procs_init(exe) == -1) {
 		fprintf(stderr, "cannot make %s: %s\n", exe, strerror(errno));
 		return 1;
 	}
