@@ -3,7 +3,8 @@
  *
  * A connection is PEER_COMMAND's process with a pipe each way.  Blocking
  * calls poll with a deadline; the worker's channel queues requests, sends
- * one at a time and gives up on a request after PEER_TIMEOUT_MS, closing
+ * one at a time and gives up on a request after PEER_TIMEOUT_MS (on the
+ * hello, which waits for ssh to connect, PEER_CONNECT_TIMEOUT_MS), closing
  * the connection, failing what was queued and backing off before the next
  * attempt (1 s doubling to 60 s).
  */
@@ -127,11 +128,12 @@ conn_take_line(struct peer_conn *c, char *reply, size_t len)
 	}
 }
 
-int
-peer_call(struct peer_conn *c, const char *request, char *reply, size_t len)
+static int
+call_within(struct peer_conn *c, const char *request, char *reply,
+    size_t len, int ms)
 {
 	struct pollfd pfd = { .fd = c->from, .events = POLLIN };
-	uint64_t deadline = ev_now_ms() + PEER_TIMEOUT_MS, now;
+	uint64_t deadline = ev_now_ms() + (uint64_t)ms, now;
 	int rc;
 
 	if (conn_send(c, request) == -1) {
@@ -143,13 +145,19 @@ peer_call(struct peer_conn *c, const char *request, char *reply, size_t len)
 		if (now >= deadline || poll(&pfd, 1,
 		    (int)(deadline - now)) == 0) {
 			snprintf(reply, len, "no reply within %d s",
-			    PEER_TIMEOUT_MS / 1000);
+			    ms / 1000);
 			return -1;
 		}
 	}
 	if (rc == -1)
 		return -1;
 	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
+}
+
+int
+peer_call(struct peer_conn *c, const char *request, char *reply, size_t len)
+{
+	return call_within(c, request, reply, len, PEER_TIMEOUT_MS);
 }
 
 struct peer_conn *
@@ -165,7 +173,8 @@ peer_connect(const struct config *conf, const char *host, char *err,
 		return NULL;
 	}
 	snprintf(hello, sizeof(hello), "%s %d", PEER_HELLO, PEER_VERSION);
-	if (peer_call(c, hello, reply, sizeof(reply)) != 0) {
+	if (call_within(c, hello, reply, sizeof(reply),
+	    PEER_CONNECT_TIMEOUT_MS) != 0) {
 		snprintf(err, errlen, "peer %s: %s", host, reply);
 		conn_stop(c);
 		return NULL;
@@ -260,7 +269,11 @@ chan_timeout(void *arg)
 {
 	struct peer_chan *ch = arg;
 
-	chan_fail(ch, "no reply within 5 s");
+	char why[64];
+
+	snprintf(why, sizeof(why), "no reply within %d s",
+	    (ch->up ? PEER_TIMEOUT_MS : PEER_CONNECT_TIMEOUT_MS) / 1000);
+	chan_fail(ch, why);
 }
 
 static void
@@ -292,7 +305,9 @@ chan_send_next(struct peer_chan *ch)
 		return;
 	}
 	ch->in_flight = 1;
-	ev_timer_set(&ch->timeout, PEER_TIMEOUT_MS, chan_timeout, ch);
+	/* Until the hello's answer, ssh is still connecting. */
+	ev_timer_set(&ch->timeout, ch->up ? PEER_TIMEOUT_MS :
+	    PEER_CONNECT_TIMEOUT_MS, chan_timeout, ch);
 }
 
 static void

@@ -22,6 +22,12 @@
 #include "config.h"
 
 #define PEER_TIMEOUT_MS		5000	/* per request */
+/*
+ * The hello: ssh connects and authenticates first (its ConnectTimeout in
+ * the default PEER_COMMAND is 10 s; a slow or busy link, or a small
+ * machine, can take seconds for the key exchange).
+ */
+#define PEER_CONNECT_TIMEOUT_MS	20000
 #define PEER_BACKOFF_MIN_MS	1000
 #define PEER_BACKOFF_MAX_MS	60000
 #define PEER_QUEUE_MAX		4096	/* requests waiting on one channel */

@@ -73,6 +73,9 @@ fi
 S=$(lab_session 0)
 fault client-killed cli "tunnel: starting -> no session: vtund client started once the server's old session had ended" \
     lab_in cli pkill -KILL -f "vtund\[c\]: $S "
+# SIGTERM: the client ends its session cleanly and runs its down block.
+fault client-terminated cli "tunnel: .* -> .*" \
+    lab_in cli pkill -TERM -f "vtund\[c\]: $S "
 fault listener-killed srv "listener: no vtund listener" \
     sh -c "kill -KILL $(lab_pids srv 'waiting for connections' | tr '\n' ' ') 2>/dev/null; \
            kill -KILL $(lab_pids srv "vtund\[s\]: $S " | tr '\n' ' ') 2>/dev/null"

@@ -426,7 +426,8 @@ fi
 if wait_for 20 journal_has -tvfxdown 'tap0 down' && traffic_within 30; then
 	ok "vm/vtund-down-block-ran (logger in the journal)"
 else
-	not_ok "vm/vtund-down-block-ran"
+	not_ok "vm/vtund-down-block-ran: $(journal_has -tvfxdown 'tap0 down' && echo 'logged, but no traffic within 30 s' || echo 'not logged')"
+	dump_logs
 fi
 
 # The peer channel over real ssh as USER, from inside the sandbox: the
