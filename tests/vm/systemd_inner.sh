@@ -426,8 +426,10 @@ fi
 if wait_for 20 journal_has -tvfxdown 'tap0 down' && traffic_within 30; then
 	ok "vm/vtund-down-block-ran (logger in the journal)"
 else
-	not_ok "vm/vtund-down-block-ran: $(journal_has -tvfxdown 'tap0 down' && echo 'logged, but no traffic within 30 s' || echo 'not logged')"
+	not_ok "vm/vtund-down-block-ran: $(journal_has -tvfxdown 'tap0 down' && echo 'logged, but no traffic within 30 s' || echo 'not logged') (SIGTERM to $fix_client)"
 	dump_logs
+	for p in $(pgrep vtund); do echo "# ps: $(ps -o pid=,ppid=,lstart=,cgroup=,args= -p "$p")"; done
+	journalctl --no-pager -q -o short-monotonic | grep -E 'vtund\[|vfxdown' | tail -40 | sed 's/^/#   j: /'
 fi
 
 # The peer channel over real ssh as USER, from inside the sandbox: the
