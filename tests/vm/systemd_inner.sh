@@ -449,7 +449,7 @@ daemon_ssh() {
 if wait_for 20 daemon_ssh && grep -q 'Accepted publickey for vtundfix from 10.99.0.2' "$SSHD/sshd_srv.log"; then
 	ok "vm/peer-ssh-as-USER-from-the-unit"
 else
-	not_ok "vm/peer-ssh-as-USER-from-the-unit (needs PEER_COMMAND run as USER, issue 14): $(pgrep -a ssh | tr '\n' ';')"
+	not_ok "vm/peer-ssh-as-USER-from-the-unit: $(pgrep -a ssh | tr '\n' ';')"
 	grep -h 'Accepted\|Failed\|Connection\|Invalid' "$SSHD/sshd_srv.log" 2>/dev/null | tail -3 | sed 's/^/#   sshd: /'
 fi
 if wait_for 10 sh -c "vtundfix status --json | grep -q '\"peer\":{\"switches\":{\"service\":true'"; then
@@ -468,7 +468,10 @@ if wait_for 20 sh -c "grep -q 'Accepted publickey for vtundfix from 10.99.0.1' $
     vtundfix -f $SRV_CONF status --json | grep -q '\"peer\":{\"switches\":{\"service\":true'"; then
 	ok "vm/peer-hub-to-client-into-the-sandboxed-daemon"
 else
-	not_ok "vm/peer-hub-to-client-into-the-sandboxed-daemon (needs the control socket and PEER_COMMAND as USER, issue 14)"
+	not_ok "vm/peer-hub-to-client-into-the-sandboxed-daemon: $(vtundfix -f "$SRV_CONF" status --json 2>&1 | grep -o '"peer":{[^}]*}' | head -1)"
+	grep -h 'Accepted\|Failed\|Connection\|Invalid\|error' "$SSHD/sshd_cli.log" 2>/dev/null | tail -4 | sed 's/^/#   sshd (client end): /'
+	grep -h 'peer' "$SRV/vtundfix.log" 2>/dev/null | tail -6 | sed 's/^/#   hub log: /'
+	grep -h 'peer\|control' /var/vtundfix/vtundfix.log 2>/dev/null | tail -6 | sed 's/^/#   client log: /'
 fi
 
 # ---------------------------------------------------------------------------
