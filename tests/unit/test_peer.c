@@ -20,6 +20,8 @@
 #include "config.h"
 #include "datafile.h"
 #include "peer.h"
+#include "peer_client.h"
+#include "event.h"
 #include "relay.h"
 #include "unit.h"
 
@@ -442,6 +444,65 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return remove(path);
 }
 
+/* --- the supervisor's channel --- */
+
+static int chan_null, chan_answers;
+
+static void
+chan_cb(const char *reply, void *arg)
+{
+	chan_answers++;
+	if (reply == NULL)
+		chan_null++;
+	ev_stop();
+}
+
+static void
+chan_guard(void *arg)
+{
+	ev_stop();
+}
+
+/*
+ * A far end whose ssh takes long to connect (here: one that never says
+ * hello back): a request queued behind the hello fails after
+ * PEER_TIMEOUT_MS, not after PEER_CONNECT_TIMEOUT_MS, and the channel
+ * keeps connecting.  (A worker's question must not wait for ssh.)
+ */
+static void
+test_channel_request_waits_not_for_hello(void)
+{
+	char *argv[] = { "/bin/sleep", "30", NULL };
+	struct config cconf;
+	struct peer_chan *ch;
+	struct ev_timer guard;
+	uint64_t t0, took;
+
+	memset(&cconf, 0, sizeof(cconf));
+	snprintf(cconf.user, sizeof(cconf.user), "root");
+	cconf.peer_command.argv = argv;
+	cconf.peer_command.argc = 2;
+	memset(&guard, 0, sizeof(guard));
+	CHECK_INT(ev_init(), 0);
+	ch = peerchan_new(&cconf, "192.0.2.1");
+	CHECK(ch != NULL);
+	if (ch == NULL)
+		return;
+	t0 = clock_ms();
+	CHECK_INT(peerchan_request(ch, "probe", chan_cb, NULL), 0);
+	ev_timer_set(&guard, PEER_TIMEOUT_MS + 3000, chan_guard, NULL);
+	ev_run();
+	took = clock_ms() - t0;
+	CHECK_INT(chan_answers, 1);
+	CHECK_INT(chan_null, 1);
+	CHECK(took >= PEER_TIMEOUT_MS - 100 && took < PEER_TIMEOUT_MS + 2000);
+	CHECK_INT(peerchan_up(ch), 0);
+	ev_timer_cancel(&guard);
+	peerchan_free(ch);
+	CHECK_INT(chan_answers, 1);	/* the hello's own answer is not ours */
+	ev_free();
+}
+
 int
 main(void)
 {
@@ -470,6 +531,7 @@ main(void)
 	RUN(test_relay_hangs_up_on_garbage);
 	RUN(test_relay_survives_daemon_restart);
 	RUN(test_relay_line_deadline);
+	RUN(test_channel_request_waits_not_for_hello);
 	config_free(&conf);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return unit_done();
