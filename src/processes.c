@@ -191,9 +191,9 @@ read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
-/* State and start time (field 22) from /proc/PID/stat. */
+/* State, parent (field 4; PPID may be NULL) and start time (field 22). */
 static int
-read_stat(pid_t pid, char *state, unsigned long long *start)
+read_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
 	char path[64], buf[1024], *p, *end;
 	int field;
@@ -204,6 +204,8 @@ read_stat(pid_t pid, char *state, unsigned long long *start)
 		return -1;
 	p += 2;				/* field 3, the state */
 	*state = *p;
+	if (ppid != NULL)
+		*ppid = (pid_t)strtol(p + 1, NULL, 10);
 	for (field = 3; field < 22 && p != NULL; field++)
 		if ((p = strchr(p, ' ')) != NULL)
 			p++;
@@ -230,6 +232,7 @@ read_proc(pid_t pid, const struct stat *netns, struct vtund_proc *p)
 {
 	char path[64], title[TITLE_MAX], state;
 	unsigned long long start;
+	pid_t ppid;
 	ssize_t n;
 
 	/*
@@ -245,10 +248,11 @@ read_proc(pid_t pid, const struct stat *netns, struct vtund_proc *p)
 		return -1;
 	if (procs_parse_title(title, p) == -1)
 		return -1;
-	if (read_stat(pid, &state, &start) == -1 || state == 'Z' ||
+	if (read_stat(pid, &state, &ppid, &start) == -1 || state == 'Z' ||
 	    state == 'X' || !same_netns(pid, netns) || !procs_is_vtund(pid))
 		return -1;
 	p->pid = pid;
+	p->ppid = ppid;
 	p->start_time = start;
 	return 0;
 }
@@ -311,8 +315,32 @@ procs_find_session(const char *session, int client, struct vtund_proc *out,
     size_t max)
 {
 	struct session_filter f = { session, client };
+	int n = scan(is_session, &f, out, max);
 
-	return scan(is_session, &f, out, max);
+	return n > 0 && (size_t)n <= max ? procs_drop_helpers(out, n) : n;
+}
+
+/*
+ * vtund forks to run its up and down commands; until the child's exec,
+ * it is a vtund with its parent's title.  A child of a process of the
+ * same kind and session among P is that helper, not another vtund.
+ */
+int
+procs_drop_helpers(struct vtund_proc *p, int n)
+{
+	int i, j, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++)
+			if (j != i && p[j].pid == p[i].ppid &&
+			    p[j].kind == p[i].kind &&
+			    p[j].client == p[i].client &&
+			    strcmp(p[j].session, p[i].session) == 0)
+				break;
+		if (j == n)
+			p[kept++] = p[i];
+	}
+	return kept;
 }
 
 static int
@@ -325,7 +353,9 @@ is_listener(const struct vtund_proc *p, const void *arg)
 int
 procs_find_listener(struct vtund_proc *out, size_t max)
 {
-	return scan(is_listener, NULL, out, max);
+	int n = scan(is_listener, NULL, out, max);
+
+	return n > 0 && (size_t)n <= max ? procs_drop_helpers(out, n) : n;
 }
 
 int
@@ -348,7 +378,7 @@ procs_signal(const struct vtund_proc *p, int sig)
 		errno = ESRCH;
 		return -1;
 	}
-	if (read_stat(p->pid, &state, &start) == -1 ||
+	if (read_stat(p->pid, &state, NULL, &start) == -1 ||
 	    start != p->start_time || state == 'Z' || state == 'X') {
 		if (fd != -1)
 			close(fd);

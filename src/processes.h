@@ -38,6 +38,7 @@ enum vtund_kind {
 
 struct vtund_proc {
 	pid_t	 pid;
+	pid_t	 ppid;			/* /proc/PID/stat field 4 */
 	enum vtund_kind kind;
 	int	 client;		/* title says vtund[c] */
 	char	 session[SESSION_MAX];	/* "" for the listener */
@@ -67,6 +68,12 @@ int	 procs_find_session(const char *session, int client,
 	    struct vtund_proc *out, size_t max);
 /* The listener(s), in the same form. */
 int	 procs_find_listener(struct vtund_proc *out, size_t max);
+/*
+ * Drop from P (N entries) the children of an entry of the same kind and
+ * session: vtund's own helpers for its up and down commands, which are
+ * vtund with their parent's title until their exec.  Returns the new N.
+ */
+int	 procs_drop_helpers(struct vtund_proc *p, int n);
 
 /* Parse one title; 0 and *P filled if it is a vtund title, else -1. */
 int	 procs_parse_title(const char *title, struct vtund_proc *p);

@@ -138,7 +138,7 @@ answer(const char *session, int client, procview_cb cb, void *arg)
 			out[n++] = *p;
 		i++;
 	}
-	cb(out, n, arg);
+	cb(out, procs_drop_helpers(out, n), arg);
 }
 
 static void

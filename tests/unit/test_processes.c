@@ -441,6 +441,42 @@ test_identity(void)
 	waitpid(nobody, NULL, 0);
 }
 
+/*
+ * vtund's helper for an up or down command (a fork, vtund until its exec,
+ * with its parent's title) is not a second client or listener; a second
+ * vtund of the same session that is not a child is.
+ */
+static void
+test_helpers_dropped(void)
+{
+	struct vtund_proc p[4];
+	int n;
+
+	memset(p, 0, sizeof(p));
+	p[0].pid = 100; p[0].ppid = 1; p[0].client = 1;
+	p[0].kind = VTUND_CLIENT_CONNECTED;
+	snprintf(p[0].session, sizeof(p[0].session), "lcsr");
+	p[1] = p[0];
+	p[1].pid = 101; p[1].ppid = 100;	/* its down block */
+	p[2] = p[0];
+	p[2].pid = 102; p[2].ppid = 1;		/* a real duplicate */
+	p[3] = p[0];
+	p[3].pid = 103; p[3].ppid = 100;	/* another session's child */
+	snprintf(p[3].session, sizeof(p[3].session), "other");
+	n = procs_drop_helpers(p, 4);
+	CHECK_INT(n, 3);
+	CHECK_INT(p[0].pid, 100);
+	CHECK_INT(p[1].pid, 102);
+	CHECK_INT(p[2].pid, 103);
+	/* A listener's fork before it takes the session's title. */
+	memset(p, 0, sizeof(p));
+	p[0].pid = 200; p[0].ppid = 1; p[0].kind = VTUND_LISTENER;
+	p[1] = p[0];
+	p[1].pid = 201; p[1].ppid = 200;
+	CHECK_INT(procs_drop_helpers(p, 2), 1);
+	CHECK_INT(p[0].pid, 200);
+}
+
 int
 main(void)
 {
@@ -450,6 +486,7 @@ main(void)
 	if (procs_init("/bin/sleep") == -1)
 		return 1;
 	RUN(test_identity);
+	RUN(test_helpers_dropped);
 	RUN(test_titles);
 	RUN(test_scan_zombie_and_signal);
 	RUN(test_long_titles);
