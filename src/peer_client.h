@@ -61,8 +61,9 @@ struct peer_chan *peerchan_new(const struct config *conf, const char *host);
 void	 peerchan_free(struct peer_chan *);
 /*
  * Queue REQUEST; CB is called exactly once, later, with the reply or NULL.
- * Returns -1 without calling CB when the channel is backing off or the
- * queue is full.
+ * Returns -1 without calling CB when the channel is backing off, still
+ * connecting (the first request starts the connection) or its queue is
+ * full.
  */
 int	 peerchan_request(struct peer_chan *, const char *request,
 	    peer_reply_cb cb, void *arg);

@@ -413,6 +413,8 @@ reach_result(struct tunnel *t, int ok, uint64_t now)
 	t->reach_ok = ok;
 	if (ok)
 		t->reach_ok_ms = now;
+	else
+		t->unreach_ms = now;
 	switch (t->state) {
 	case TS_REACHING:
 		if (ok) {
@@ -472,7 +474,13 @@ flapping(struct tunnel *t, uint64_t now)
 	struct tunnel_tcp s;
 	int changed;
 
+	/* Waited once, in vain, the server answering throughout: the
+	 * session is stuck while the underlay is up (a black hole, again),
+	 * not a flap. */
 	if (t->restart_ms == 0 || now - t->restart_ms > TUNNEL_FLAP_WINDOW_MS ||
+	    (t->flap_wait_ms > t->restart_ms &&
+	    t->alive_ms < t->flap_wait_ms &&
+	    t->unreach_ms < t->flap_wait_ms) ||
 	    t->ifindex == 0 || tcp_sample(t, &s, &changed) != 1 || changed ||
 	    s.retransmits >= TUNNEL_DEEP_RTO || !s.rto_pending ||
 	    s.rto_in_ms > 3000)
@@ -483,6 +491,7 @@ flapping(struct tunnel *t, uint64_t now)
 	    secs(now - t->restart_ms), s.rto_in_ms, s.retransmits);
 	t->ops->probes(t->ctx, 1);
 	t->urgent = t->replace = 0;
+	t->flap_wait_ms = now;
 	t->have_mark = 1;		/* judged against the marks taken */
 	t->mark_ms = now;
 	arm(t, now + s.rto_in_ms + TUNNEL_DETECT_SLACK_MS);

@@ -186,6 +186,7 @@ struct tunnel {
 	unsigned		 restarts;	/* in a row that did not help */
 	uint64_t		 restart_not_before;
 	uint64_t		 restart_ms;	/* the last one */
+	uint64_t		 flap_wait_ms;	/* last wait for vtund's own retry */
 	int			 replace;	/* next restart replaces */
 	int			 restart_hup;	/* the last one was a SIGHUP */
 	int			 urgent;	/* the underlay is back: no back-off */
@@ -195,6 +196,7 @@ struct tunnel {
 	uint64_t		 reach_ms;	/* last attempt */
 	int			 reach_ok;	/* last result */
 	uint64_t		 reach_ok_ms;
+	uint64_t		 unreach_ms;	/* the server last answered nothing */
 	uint64_t		 outage_ms;	/* outage began (0: none) */
 	/* figures */
 	unsigned long		 transitions;

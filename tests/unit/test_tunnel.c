@@ -437,6 +437,31 @@ test_black_hole_restarts(void)
 	CHECK_INT(w.mails, 0);
 }
 
+/*
+ * A second black hole soon after a restart that worked, the server
+ * answering throughout: the flap rule waits at most once for vtund's own
+ * retransmission, then restarts (not once per retransmission timeout).
+ */
+static void
+test_black_hole_again_soon(void)
+{
+	struct world w;
+	uint64_t t0;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	run(&w, 10000);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.hups + w.kills, 1);
+	run(&w, 3000);
+	t0 = w.now;
+	w.path_ok = 0;
+	run(&w, 15000);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.hups + w.kills, 2);
+	CHECK(w.t.since_ms - t0 < 6000);
+}
+
 /* The old attack surface: a peer channel that is down changes nothing. */
 /*
  * The restart's new session ends at once (vtund: EIO on a tap its up
@@ -692,6 +717,7 @@ main(void)
 	RUN(test_far_end_stopped_no_restart);
 	RUN(test_busy_link_no_restart);
 	RUN(test_black_hole_restarts);
+	RUN(test_black_hole_again_soon);
 	RUN(test_restart_session_dies_at_once);
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
