@@ -539,6 +539,8 @@ restart(struct tunnel *t, uint64_t now)
 static int
 check(struct tunnel *t, uint64_t now)
 {
+	uint64_t rx;
+
 	switch (t->state) {
 	case TS_REACHING:
 	case TS_RESTARTING:
@@ -549,6 +551,11 @@ check(struct tunnel *t, uint64_t now)
 			t->settle_ms = 0;
 			return CR_OK;
 		}
+		/* Frames came through the session the last restart made:
+		 * it helped, even if no probe had come yet. */
+		if (t->restarts > 0 && t->rx_session_ok &&
+		    t->ops->tap_rx(t->ctx, &rx) == 0 && rx > t->rx_session)
+			confirmed(t);
 		if (!t->urgent && now < t->restart_not_before) {
 			t->settle_ms = t->restart_not_before - now;
 			t->ops->record(t->ctx, TREC_TUNNEL_FAULT, t->dead_why,
@@ -593,6 +600,7 @@ check(struct tunnel *t, uint64_t now)
 static void
 new_session(struct tunnel *t, uint64_t now, const char *how)
 {
+	t->rx_session_ok = t->ops->tap_rx(t->ctx, &t->rx_session) == 0;
 	t->ops->new_session(t->ctx);
 	t->ops->probes(t->ctx, 1);
 	t->peer_asked_ms = 0;
