@@ -39,6 +39,18 @@ mutant() {
 
 U=build/san
 # --- the mutants -----------------------------------------------------------
+mutant vtund-helpers-counted src/processes.c \
+    's/^\t\tif (j == n)$/\t\tif (1)/' \
+    "$U/test_processes" "$U/test_processes" 'test_helpers_dropped'
+mutant daemonizing-vtund-unseen src/procview.c \
+    's/^\t\t    procs_is_vtund(child)))$/\t\t    0))/' \
+    "$U/test_procview" "$U/test_procview" 'test_connector_learns_without_scan'
+mutant flap-waits-every-time src/tunnel.c \
+    's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'
+mutant peer-request-waits-for-ssh src/peer_client.c \
+    's/^\tif (!ch->up \&\& !wait)$/\tif (0)/' \
+    "$U/test_peer" "$U/test_peer" 'test_channel_request_waits_not_for_hello'
 mutant tenant-scope-removed src/scope.c \
     's/^\tif (sc->all)$/\tif (1)/' \
     "$U/test_scope" "$U/test_scope" 'test_allows'

@@ -4,8 +4,9 @@
  * A connection is PEER_COMMAND's process with a pipe each way.  Blocking
  * calls poll with a deadline; the worker's channel queues requests, sends
  * one at a time and gives up on a request after PEER_TIMEOUT_MS (on the
- * hello, which waits for ssh to connect, PEER_CONNECT_TIMEOUT_MS; requests
- * made until the hello is answered fail at once), closing
+ * hello, which waits for ssh to connect, PEER_CONNECT_TIMEOUT_MS; a request
+ * made before the hello's answer waits for it at most PEER_TIMEOUT_MS, or
+ * not at all), closing
  * the connection, failing what was queued and backing off before the next
  * attempt (1 s doubling to 60 s).
  */
@@ -200,6 +201,7 @@ struct pending {
 	char		 line[PEER_LINE_MAX + 1];
 	peer_reply_cb	 cb;
 	void		*arg;
+	uint64_t	 queued_ms;
 };
 
 struct peer_chan {
@@ -211,6 +213,7 @@ struct peer_chan {
 	struct pending	*head, *tail;
 	size_t		 count;
 	struct ev_timer	 timeout;
+	struct ev_timer	 waited;	/* requests queued behind the hello */
 	uint64_t	 next_connect;	/* ms: back-off */
 	uint64_t	 backoff_ms;
 	int		 warned;	/* the failure was logged */
@@ -251,6 +254,7 @@ chan_fail(struct peer_chan *ch, const char *why)
 		ch->conn = NULL;
 	}
 	ev_timer_cancel(&ch->timeout);
+	ev_timer_cancel(&ch->waited);
 	ch->up = 0;
 	ch->next_connect = ev_now_ms() + ch->backoff_ms;
 	/* Logged once per episode of failures, not once per retry. */
@@ -323,9 +327,39 @@ hello_done(const char *reply, void *arg)
 		return;
 	}
 	ch->up = 1;
+	ev_timer_cancel(&ch->waited);
 	ch->warned = 0;
 	ch->backoff_ms = PEER_BACKOFF_MIN_MS;
 	log_info("peer %s: connected (%s)", ch->host, reply + 3);
+}
+
+/*
+ * While ssh connects (the hello may take PEER_CONNECT_TIMEOUT_MS), no
+ * request waits longer than PEER_TIMEOUT_MS for it: the asker goes on
+ * with what it knew, as if the channel were down.  The queue is in the
+ * order of asking, the hello first.
+ */
+static void
+chan_expire(void *arg)
+{
+	struct peer_chan *ch = arg;
+	struct pending *p;
+	uint64_t now = ev_now_ms();
+
+	while (ch->head != NULL && ch->in_flight && !ch->up &&
+	    (p = ch->head->next) != NULL &&
+	    now - p->queued_ms >= PEER_TIMEOUT_MS) {
+		ch->head->next = p->next;
+		if (ch->tail == p)
+			ch->tail = ch->head;
+		ch->count--;
+		if (p->cb != NULL)
+			p->cb(NULL, p->arg);
+		free(p);
+	}
+	if (!ch->up && ch->head != NULL && ch->head->next != NULL)
+		ev_timer_set(&ch->waited, ch->head->next->queued_ms +
+		    PEER_TIMEOUT_MS - now, chan_expire, ch);
 }
 
 static int
@@ -339,6 +373,9 @@ chan_push(struct peer_chan *ch, const char *line, peer_reply_cb cb, void *arg)
 	strcpy(p->line, line);
 	p->cb = cb;
 	p->arg = arg;
+	p->queued_ms = ev_now_ms();
+	if (ch->conn != NULL && !ch->up && ch->count == 1)
+		ev_timer_set(&ch->waited, PEER_TIMEOUT_MS, chan_expire, ch);
 	if (ch->tail != NULL)
 		ch->tail->next = p;
 	else
@@ -367,17 +404,15 @@ chan_connect(struct peer_chan *ch)
 }
 
 int
-peerchan_request(struct peer_chan *ch, const char *request, peer_reply_cb cb,
-    void *arg)
+peerchan_request(struct peer_chan *ch, const char *request, int wait,
+    peer_reply_cb cb, void *arg)
 {
 	if (ch->conn == NULL) {
 		if (ev_now_ms() < ch->next_connect || chan_connect(ch) == -1)
 			return -1;
 		chan_send_next(ch);	/* the hello */
 	}
-	/* While ssh connects (up to PEER_CONNECT_TIMEOUT_MS), nobody waits
-	 * for it: the asker goes on with what it knew. */
-	if (!ch->up)
+	if (!ch->up && !wait)
 		return -1;
 	if (chan_push(ch, request, cb, arg) == -1)
 		return -1;
@@ -428,6 +463,7 @@ peerchan_free(struct peer_chan *ch)
 		ch->conn = NULL;
 	}
 	ev_timer_cancel(&ch->timeout);
+	ev_timer_cancel(&ch->waited);
 	while (ch->count > 0)
 		chan_answer(ch, NULL);
 	free(ch);

@@ -61,11 +61,13 @@ struct peer_chan *peerchan_new(const struct config *conf, const char *host);
 void	 peerchan_free(struct peer_chan *);
 /*
  * Queue REQUEST; CB is called exactly once, later, with the reply or NULL.
- * Returns -1 without calling CB when the channel is backing off, still
- * connecting (the first request starts the connection) or its queue is
- * full.
+ * While ssh still connects (the first request starts the connection), a
+ * request with WAIT waits for it at most PEER_TIMEOUT_MS; one without
+ * fails at once (a worker's question: it goes on with what it knew).
+ * Returns -1 without calling CB when the channel is backing off, when it
+ * connects and WAIT is 0, or when its queue is full.
  */
-int	 peerchan_request(struct peer_chan *, const char *request,
+int	 peerchan_request(struct peer_chan *, const char *request, int wait,
 	    peer_reply_cb cb, void *arg);
 /* Is the channel connected (handshake done)? */
 int	 peerchan_up(const struct peer_chan *);

@@ -122,7 +122,7 @@ poll_switches(void *arg)
 	struct hub *h;
 
 	for (h = hubs; h != NULL; h = h->next)
-		if (!h->polling && peerchan_request(h->ch, "switches",
+		if (!h->polling && peerchan_request(h->ch, "switches", 1,
 		    switches_answer, h) == 0)
 			h->polling = 1;
 	ev_timer_set(&poll_timer, PEERHUB_POLL_MS, poll_switches, NULL);
@@ -171,5 +171,14 @@ peerhub_ask(const char *host, const char *line, peer_reply_cb cb, void *arg)
 {
 	struct hub *h = hub_for(host);
 
-	return h == NULL ? -1 : peerchan_request(h->ch, line, cb, arg);
+	return h == NULL ? -1 : peerchan_request(h->ch, line, 1, cb, arg);
+}
+
+int
+peerhub_ask_now(const char *host, const char *line, peer_reply_cb cb,
+    void *arg)
+{
+	struct hub *h = hub_for(host);
+
+	return h == NULL ? -1 : peerchan_request(h->ch, line, 0, cb, arg);
 }

@@ -19,8 +19,15 @@ void	 peerhub_start(const struct config *conf);
 /* The configuration changed: keep the channels still needed. */
 void	 peerhub_reload(const struct config *conf);
 void	 peerhub_stop(void);
-/* Ask HOST; CB gets the reply line or NULL.  0, or -1 (CB not called). */
+/*
+ * Ask HOST; CB gets the reply line or NULL.  0, or -1 (CB not called).
+ * While the channel connects, peerhub_ask waits for it up to
+ * PEER_TIMEOUT_MS (status, for a person); peerhub_ask_now does not (a
+ * worker's question: recovery never waits for the peer channel).
+ */
 int	 peerhub_ask(const char *host, const char *line, peer_reply_cb cb,
+	    void *arg);
+int	 peerhub_ask_now(const char *host, const char *line, peer_reply_cb cb,
 	    void *arg);
 
 #endif

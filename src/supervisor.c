@@ -311,7 +311,7 @@ supervisor_main(struct config *conf, int foreground)
 	    cur->ntaps == 1 ? "" : "s", machine_name(cur->machine));
 	log_info("started: %s, %s, %zu tap%s", cur->path,
 	    machine_name(cur->machine), cur->ntaps, cur->ntaps == 1 ? "" : "s");
-	workers_set_peer(peerhub_ask);
+	workers_set_peer(peerhub_ask_now);
 	(void)procs_init(cur->vtund);
 	procview_on_new(workers_procs_new);
 	procview_start();

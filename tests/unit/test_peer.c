@@ -465,8 +465,9 @@ chan_guard(void *arg)
 
 /*
  * A far end whose ssh takes long to connect (here: one that never says
- * hello back): a request made meanwhile fails at once, and the channel
- * keeps connecting.  (A worker's question must not wait for ssh.)
+ * hello back): a worker's request (no wait) fails at once; a person's
+ * (status: wait) fails after PEER_TIMEOUT_MS, not when the hello gives up
+ * (PEER_CONNECT_TIMEOUT_MS); the channel keeps connecting throughout.
  */
 static void
 test_channel_request_waits_not_for_hello(void)
@@ -475,6 +476,7 @@ test_channel_request_waits_not_for_hello(void)
 	struct config cconf;
 	struct peer_chan *ch;
 	struct ev_timer guard;
+	uint64_t t0, took;
 
 	memset(&cconf, 0, sizeof(cconf));
 	snprintf(cconf.user, sizeof(cconf.user), "root");
@@ -486,14 +488,20 @@ test_channel_request_waits_not_for_hello(void)
 	CHECK(ch != NULL);
 	if (ch == NULL)
 		return;
-	CHECK_INT(peerchan_request(ch, "probe", chan_cb, NULL), -1);
-	CHECK_INT(peerchan_request(ch, "lock", chan_cb, NULL), -1);
-	ev_timer_set(&guard, 300, chan_guard, NULL);
+	CHECK_INT(peerchan_request(ch, "probe", 0, chan_cb, NULL), -1);
+	t0 = clock_ms();
+	CHECK_INT(peerchan_request(ch, "switches", 1, chan_cb, NULL), 0);
+	CHECK_INT(peerchan_request(ch, "lock", 0, chan_cb, NULL), -1);
+	ev_timer_set(&guard, PEER_TIMEOUT_MS + 3000, chan_guard, NULL);
 	ev_run();
-	CHECK_INT(chan_answers, 0);	/* refused ones get no callback */
+	took = clock_ms() - t0;
+	CHECK_INT(chan_answers, 1);
+	CHECK_INT(chan_null, 1);
+	CHECK(took >= PEER_TIMEOUT_MS - 100 && took < PEER_TIMEOUT_MS + 2000);
 	CHECK_INT(peerchan_up(ch), 0);
+	ev_timer_cancel(&guard);
 	peerchan_free(ch);
-	CHECK_INT(chan_answers, 0);
+	CHECK_INT(chan_answers, 1);	/* the hello's own answer is not ours */
 	ev_free();
 }
 
