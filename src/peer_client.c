@@ -404,15 +404,16 @@ chan_connect(struct peer_chan *ch)
 }
 
 int
-peerchan_request(struct peer_chan *ch, const char *request, int wait,
+peerchan_request(struct peer_chan *ch, const char *request, int how,
     peer_reply_cb cb, void *arg)
 {
 	if (ch->conn == NULL) {
-		if (ev_now_ms() < ch->next_connect || chan_connect(ch) == -1)
+		if ((!(how & PEER_ASK_NOW_TRY) && ev_now_ms() < ch->next_connect) ||
+		    chan_connect(ch) == -1)
 			return -1;
 		chan_send_next(ch);	/* the hello */
 	}
-	if (!ch->up && !wait)
+	if (!ch->up && !(how & PEER_ASK_WAIT))
 		return -1;
 	if (chan_push(ch, request, cb, arg) == -1)
 		return -1;

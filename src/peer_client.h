@@ -61,13 +61,17 @@ struct peer_chan *peerchan_new(const struct config *conf, const char *host);
 void	 peerchan_free(struct peer_chan *);
 /*
  * Queue REQUEST; CB is called exactly once, later, with the reply or NULL.
- * While ssh still connects (the first request starts the connection), a
- * request with WAIT waits for it at most PEER_TIMEOUT_MS; one without
- * fails at once (a worker's question: it goes on with what it knew).
- * Returns -1 without calling CB when the channel is backing off, when it
- * connects and WAIT is 0, or when its queue is full.
+ * HOW: PEER_ASK_WAIT: while ssh still connects (the first request starts
+ * the connection), wait for it at most PEER_TIMEOUT_MS; without it, fail
+ * at once (a worker's question: it goes on with what it knew).
+ * PEER_ASK_NOW_TRY: a channel backing off connects at once (a person
+ * asks; automatic requests keep the back-off).
+ * Returns -1 without calling CB when the channel is backing off (and not
+ * NOW_TRY), when it connects and not WAIT, or when its queue is full.
  */
-int	 peerchan_request(struct peer_chan *, const char *request, int wait,
+#define PEER_ASK_WAIT		1
+#define PEER_ASK_NOW_TRY	2
+int	 peerchan_request(struct peer_chan *, const char *request, int how,
 	    peer_reply_cb cb, void *arg);
 /* Is the channel connected (handshake done)? */
 int	 peerchan_up(const struct peer_chan *);

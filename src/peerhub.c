@@ -122,8 +122,8 @@ poll_switches(void *arg)
 	struct hub *h;
 
 	for (h = hubs; h != NULL; h = h->next)
-		if (!h->polling && peerchan_request(h->ch, "switches", 1,
-		    switches_answer, h) == 0)
+		if (!h->polling && peerchan_request(h->ch, "switches",
+		    PEER_ASK_WAIT, switches_answer, h) == 0)
 			h->polling = 1;
 	ev_timer_set(&poll_timer, PEERHUB_POLL_MS, poll_switches, NULL);
 }
@@ -171,7 +171,8 @@ peerhub_ask(const char *host, const char *line, peer_reply_cb cb, void *arg)
 {
 	struct hub *h = hub_for(host);
 
-	return h == NULL ? -1 : peerchan_request(h->ch, line, 1, cb, arg);
+	return h == NULL ? -1 : peerchan_request(h->ch, line,
+	    PEER_ASK_WAIT | PEER_ASK_NOW_TRY, cb, arg);
 }
 
 int

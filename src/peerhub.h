@@ -21,9 +21,10 @@ void	 peerhub_reload(const struct config *conf);
 void	 peerhub_stop(void);
 /*
  * Ask HOST; CB gets the reply line or NULL.  0, or -1 (CB not called).
- * While the channel connects, peerhub_ask waits for it up to
- * PEER_TIMEOUT_MS (status, for a person); peerhub_ask_now does not (a
- * worker's question: recovery never waits for the peer channel).
+ * peerhub_ask is a person's (status): a channel backing off connects at
+ * once, and the question waits for the connection up to PEER_TIMEOUT_MS.
+ * peerhub_ask_now is a worker's: it keeps the back-off and never waits
+ * for a connection (recovery never waits for the peer channel).
  */
 int	 peerhub_ask(const char *host, const char *line, peer_reply_cb cb,
 	    void *arg);

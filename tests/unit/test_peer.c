@@ -490,7 +490,8 @@ test_channel_request_waits_not_for_hello(void)
 		return;
 	CHECK_INT(peerchan_request(ch, "probe", 0, chan_cb, NULL), -1);
 	t0 = clock_ms();
-	CHECK_INT(peerchan_request(ch, "switches", 1, chan_cb, NULL), 0);
+	CHECK_INT(peerchan_request(ch, "switches", PEER_ASK_WAIT, chan_cb,
+	    NULL), 0);
 	CHECK_INT(peerchan_request(ch, "lock", 0, chan_cb, NULL), -1);
 	ev_timer_set(&guard, PEER_TIMEOUT_MS + 3000, chan_guard, NULL);
 	ev_run();
