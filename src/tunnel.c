@@ -482,7 +482,8 @@ flapping(struct tunnel *t, uint64_t now)
 	    t->alive_ms < t->flap_wait_ms &&
 	    t->unreach_ms < t->flap_wait_ms) ||
 	    t->ifindex == 0 || tcp_sample(t, &s, &changed) != 1 || changed ||
-	    s.retransmits >= TUNNEL_DEEP_RTO || !s.rto_pending ||
+	    s.retransmits == 0 || s.retransmits >= TUNNEL_DEEP_RTO ||
+	    !s.rto_pending ||
 	    s.rto_in_ms > 3000)
 		return 0;
 	change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart %.0f s "
