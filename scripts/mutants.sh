@@ -49,7 +49,7 @@ mutant flap-waits-every-time src/tunnel.c \
     's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'
 mutant peer-request-waits-for-ssh src/peer_client.c \
-    's/^\tif (!ch->up \&\& !wait)$/\tif (0)/' \
+    's/^\tif (!ch->up \&\& !(how \& PEER_ASK_WAIT))$/\tif (0)/' \
     "$U/test_peer" "$U/test_peer" 'test_channel_request_waits_not_for_hello'
 mutant tenant-scope-removed src/scope.c \
     's/^\tif (sc->all)$/\tif (1)/' \
