@@ -273,7 +273,6 @@ static void
 chan_timeout(void *arg)
 {
 	struct peer_chan *ch = arg;
-
 	char why[64];
 
 	snprintf(why, sizeof(why), "no reply within %d s",
@@ -374,6 +373,8 @@ chan_push(struct peer_chan *ch, const char *line, peer_reply_cb cb, void *arg)
 	p->cb = cb;
 	p->arg = arg;
 	p->queued_ms = ev_now_ms();
+	/* The first request behind the hello arms the expiry; it re-arms
+	 * itself for the next. */
 	if (ch->conn != NULL && !ch->up && ch->count == 1)
 		ev_timer_set(&ch->waited, PEER_TIMEOUT_MS, chan_expire, ch);
 	if (ch->tail != NULL)
@@ -408,8 +409,8 @@ peerchan_request(struct peer_chan *ch, const char *request, int how,
     peer_reply_cb cb, void *arg)
 {
 	if (ch->conn == NULL) {
-		if ((!(how & PEER_ASK_NOW_TRY) && ev_now_ms() < ch->next_connect) ||
-		    chan_connect(ch) == -1)
+		if ((!(how & PEER_ASK_NOW_TRY) &&
+		    ev_now_ms() < ch->next_connect) || chan_connect(ch) == -1)
 			return -1;
 		chan_send_next(ch);	/* the hello */
 	}

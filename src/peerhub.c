@@ -166,20 +166,23 @@ peerhub_stop(void)
 	last_on = NULL;
 }
 
-int
-peerhub_ask(const char *host, const char *line, peer_reply_cb cb, void *arg)
+static int
+ask(const char *host, const char *line, int how, peer_reply_cb cb, void *arg)
 {
 	struct hub *h = hub_for(host);
 
-	return h == NULL ? -1 : peerchan_request(h->ch, line,
-	    PEER_ASK_WAIT | PEER_ASK_NOW_TRY, cb, arg);
+	return h == NULL ? -1 : peerchan_request(h->ch, line, how, cb, arg);
+}
+
+int
+peerhub_ask(const char *host, const char *line, peer_reply_cb cb, void *arg)
+{
+	return ask(host, line, PEER_ASK_WAIT | PEER_ASK_NOW_TRY, cb, arg);
 }
 
 int
 peerhub_ask_now(const char *host, const char *line, peer_reply_cb cb,
     void *arg)
 {
-	struct hub *h = hub_for(host);
-
-	return h == NULL ? -1 : peerchan_request(h->ch, line, 0, cb, arg);
+	return ask(host, line, 0, cb, arg);
 }

@@ -54,14 +54,6 @@ find(pid_t pid)
 	return -1;
 }
 
-static void
-forget(pid_t pid)
-{
-	int i = find(pid);
-
-	if (i >= 0)
-		procs[i] = procs[--nprocs];
-}
 
 static int
 keep(const struct vtund_proc *p)
@@ -199,6 +191,18 @@ pending_find(pid_t pid)
 	return -1;
 }
 
+/* PID is gone: out of the view, and no longer waited for. */
+static void
+forget(pid_t pid)
+{
+	int i;
+
+	if ((i = find(pid)) >= 0)
+		procs[i] = procs[--nprocs];
+	if ((i = pending_find(pid)) >= 0)
+		pend[i] = pend[--npend];
+}
+
 static void
 add_pending(pid_t pid)
 {
@@ -248,7 +252,6 @@ static void
 proc_event(const struct proc_event *ev)
 {
 	pid_t parent, child;
-	int i;
 
 	st.events++;
 	st.connector = 1;
@@ -273,12 +276,8 @@ proc_event(const struct proc_event *ev)
 		break;
 	case PROC_EVENT_EXIT:
 		if (ev->event_data.exit.process_pid ==
-		    ev->event_data.exit.process_tgid) {
+		    ev->event_data.exit.process_tgid)
 			forget(ev->event_data.exit.process_tgid);
-			if ((i = pending_find(
-			    ev->event_data.exit.process_tgid)) >= 0)
-				pend[i] = pend[--npend];
-		}
 		break;
 	default:
 		break;

@@ -554,7 +554,7 @@ check(struct tunnel *t, uint64_t now)
 		}
 		/* Frames came through the session the last restart made:
 		 * it helped, even if no probe had come yet. */
-		if (t->restarts > 0 && t->rx_session_ok &&
+		if (t->restarts > 0 && t->rx_session != UINT64_MAX &&
 		    t->ops->tap_rx(t->ctx, &rx) == 0 && rx > t->rx_session)
 			confirmed(t);
 		if (!t->urgent && now < t->restart_not_before) {
@@ -601,7 +601,8 @@ check(struct tunnel *t, uint64_t now)
 static void
 new_session(struct tunnel *t, uint64_t now, const char *how)
 {
-	t->rx_session_ok = t->ops->tap_rx(t->ctx, &t->rx_session) == 0;
+	if (t->ops->tap_rx(t->ctx, &t->rx_session) != 0)
+		t->rx_session = UINT64_MAX;
 	t->ops->new_session(t->ctx);
 	t->ops->probes(t->ctx, 1);
 	t->peer_asked_ms = 0;

@@ -187,8 +187,8 @@ struct tunnel {
 	uint64_t		 restart_not_before;
 	uint64_t		 restart_ms;	/* the last one */
 	uint64_t		 flap_wait_ms;	/* last wait for vtund's own retry */
-	uint64_t		 rx_session;	/* tap RX when the session began */
-	int			 rx_session_ok;
+	uint64_t		 rx_session;	/* tap RX when the session began
+						 * (UINT64_MAX: unknown) */
 	int			 replace;	/* next restart replaces */
 	int			 restart_hup;	/* the last one was a SIGHUP */
 	int			 urgent;	/* the underlay is back: no back-off */
