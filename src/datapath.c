@@ -21,6 +21,7 @@
 #include "probe.h"
 #include "processes.h"
 #include "tcpinfo.h"
+#include "tcpresume.h"
 #include "tunnel.h"
 
 #define LOCK_POLL_MS	10
@@ -48,6 +49,7 @@ static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
 static uint64_t		 probes_rx, probes_tx;
+static struct tcpresume	*capture;	/* while the session is broken */
 
 static void	 feed(enum tunnel_input in);
 static void	 watch_probes(void);
@@ -299,9 +301,55 @@ send_probe(void *arg)
 	    NULL);
 }
 
+/*
+ * While the session is judged broken (its probes paused) the segments its
+ * socket retransmits are recorded, so that it can be resumed the moment
+ * the path works again (tcpresume.h).
+ */
+static void
+capture_set(int on)
+{
+	static int warned;
+	char k[128];
+
+	if (!on || !have_key) {
+		tcpresume_close(capture);
+		capture = NULL;
+		return;
+	}
+	if (capture != NULL)
+		return;
+	if ((capture = tcpresume_open(&key)) == NULL && !warned++) {
+		tcpinfo_key_str(&key, k, sizeof(k));
+		log_warn("tunnel: recording the retransmissions of %s", k);
+	}
+}
+
+static int
+op_resume(void *ctx, const struct tunnel_tcp *s)
+{
+	unsigned n = s->backoff + 1;
+	uint32_t seq;
+	char k[128];
+
+	if (capture == NULL || !have_key || tcpresume_head(capture, &seq) != 1)
+		return 0;
+	if (n > TCPRESUME_KICKS_MAX)
+		n = TCPRESUME_KICKS_MAX;
+	tcpinfo_key_str(&key, k, sizeof(k));
+	if (tcpresume_kick(&key, seq, n) == -1) {
+		log_warn("tunnel: telling the kernel the path of %s is back", k);
+		return 0;
+	}
+	log_debug("tunnel: %s: %u RFC 6069 messages quoting sequence %u", k, n,
+	    seq);
+	return 1;
+}
+
 static void
 op_probes(void *ctx, int on)
 {
+	capture_set(!on);
 	if (tc->conf->liveness != LIVENESS_PROBE || probing == on)
 		return;
 	probing = on;
@@ -313,6 +361,7 @@ static void
 op_new_session(void *ctx)
 {
 	have_key = 0;
+	capture_set(0);
 	hold_until = clock_ms() + PROBE_HOLD_MS;
 	datapath_tap_changed();
 	probe_forget_peer(&pr);	/* a new session: a new peer state
@@ -373,7 +422,7 @@ op_mail(void *ctx, const char *what)
 static const struct tunnel_ops ops = {
 	op_tap_rx, op_tcp, op_ask_probe, op_reach, op_ask_lock,
 	op_end_session, op_start_client, op_signal_client, op_probes,
-	op_new_session, op_arm, op_wake, op_record, op_mail,
+	op_resume, op_new_session, op_arm, op_wake, op_record, op_mail,
 };
 
 static void
@@ -646,6 +695,8 @@ datapath_stop(void)
 		ev_del_fd(pr.fd);
 	watched = -1;
 	probe_close(&pr);
+	tcpresume_close(capture);
+	capture = NULL;
 	tcpinfo_close(ti);
 	ti = NULL;
 }

@@ -24,4 +24,6 @@ tcpinfo_raw_parse(const void *raw, size_t len, struct tunnel_tcp *s)
 	s->bytes_acked = info.tcpi_bytes_acked;
 	s->last_ack_ms = info.tcpi_last_ack_recv;
 	s->retransmits = info.tcpi_retransmits;
+	s->backoff = info.tcpi_backoff;
+	s->rtt_ms = info.tcpi_rtt / 1000;
 }

@@ -26,6 +26,7 @@ static const char *const state_names[TS_MAX] = {
 	[TS_ENDING] = "ending",
 	[TS_RESTARTING] = "restarting",
 	[TS_OUTAGE] = "outage",
+	[TS_RESUMING] = "resuming",
 	[TS_BROKEN] = "broken",
 };
 
@@ -132,6 +133,41 @@ tcp_sample(struct tunnel *t, struct tunnel_tcp *s, int *changed)
 		*changed = 1;
 	t->inode = s->inode;
 	return 1;
+}
+
+/*
+ * The path works again (the server answers, or something arrived through
+ * it) while vtund's socket still waits out its retransmission back-off:
+ * tell the kernel (RFC 6069), so that it retransmits now rather than in
+ * up to two minutes.  1 told, with *S the socket as it was.
+ */
+static int
+kick(struct tunnel *t, struct tunnel_tcp *s)
+{
+	int changed;
+
+	if (t->ifindex == 0 || tcp_sample(t, s, &changed) != 1 || changed ||
+	    s->unacked == 0 || s->retransmits == 0)
+		return 0;
+	return t->ops->resume(t->ctx, s) == 1;
+}
+
+/* Something arrived: back to UP, this end's own back-off undone too. */
+static void
+back_up(struct tunnel *t, uint64_t now, const char *ev)
+{
+	struct tunnel_tcp s;
+
+	/* Only after a verdict of broken: a busy link's own back-off is
+	 * its congestion control, not ours to undo. */
+	if ((t->state == TS_BROKEN || t->state == TS_OUTAGE ||
+	    t->state == TS_REACHING || t->state == TS_DEAD) && kick(t, &s))
+		change_state(t, TS_UP, now, "%s; told the kernel the path is "
+		    "back: vtund's TCP retransmits now, not in %.1f s", ev,
+		    secs(s.rto_in_ms));
+	else
+		change_state(t, TS_UP, now, "%s", ev);
+	t->ops->probes(t->ctx, 1);
 }
 
 /* The marks the next judgement compares with. */
@@ -249,10 +285,8 @@ silence(struct tunnel *t, uint64_t now)
 	case V_IDLE:
 		/* Idle: nothing sent, nothing owed, no evidence either way
 		 * (a broken server session whose data got through is well). */
-		if (t->state != TS_UP) {
-			change_state(t, TS_UP, now, "%s", ev);
-			t->ops->probes(t->ctx, 1);
-		}
+		if (t->state != TS_UP)
+			back_up(t, now, ev);
 		alive_at(t, now);
 		return;
 	case V_DEAD:
@@ -377,8 +411,19 @@ static void
 underlay_back(struct tunnel *t, uint64_t now)
 {
 	struct tunnel_tcp s;
-	int changed, view = t->ifindex ? tcp_sample(t, &s, &changed) : 0;
+	int changed, view;
 
+	if (kick(t, &s)) {
+		change_state(t, TS_RESUMING, now, "the server answers again "
+		    "after %.1f s; told the kernel the path is back: the old "
+		    "session's TCP retransmits now, not in %.1f s",
+		    secs(now - t->outage_ms), secs(s.rto_in_ms));
+		outage_over(t, now);
+		t->acked_mark = s.bytes_acked;
+		arm(t, now + TUNNEL_RESUME_WAIT_MS + 2 * (uint64_t)s.rtt_ms);
+		return;
+	}
+	view = t->ifindex ? tcp_sample(t, &s, &changed) : 0;
 	if (flapping(t, now)) {
 		outage_over(t, now);
 		return;
@@ -588,6 +633,9 @@ check(struct tunnel *t, uint64_t now)
 	case TS_OUTAGE:
 		t->settle_ms = TUNNEL_REACH_EVERY_MS;
 		return CR_FAULT;
+	case TS_RESUMING:
+		t->settle_ms = TUNNEL_RESUME_WAIT_MS;
+		return CR_WAIT;
 	case TS_BROKEN:
 		return CR_SKIP;
 	default:
@@ -784,6 +832,38 @@ outage_tick(struct tunnel *t, uint64_t now)
 	arm(t, now + TUNNEL_REACH_EVERY_MS);
 }
 
+/*
+ * Resuming: has the retransmission the kernel was told to make been
+ * acknowledged?  If not, the client is replaced at once, as it would have
+ * been without the telling.
+ */
+static void
+resume_tick(struct tunnel *t, uint64_t now)
+{
+	struct tunnel_tcp s;
+	int changed, view = tcp_sample(t, &s, &changed);
+
+	if (view == 1 && changed) {
+		new_session(t, now, "vtund has a new TCP connection");
+		return;
+	}
+	if (view == 1 && s.bytes_acked != t->acked_mark) {
+		change_state(t, TS_UP, now, "the old session resumed: %llu "
+		    "bytes acknowledged", (unsigned long long)(s.bytes_acked -
+		    t->acked_mark));
+		confirmed(t);
+		t->ops->probes(t->ctx, 1);
+		alive_at(t, now);
+		return;
+	}
+	change_state(t, TS_DEAD, now, "the old session did not resume within "
+	    "%.1f s of the kernel being told: replacing the client at once",
+	    secs(now - t->since_ms));
+	t->replace = 1;
+	t->urgent = 1;
+	t->ops->wake(t->ctx);
+}
+
 /* Restarting: has the new session come (a new socket on a kept tap)? */
 static void
 restart_tick(struct tunnel *t, uint64_t now)
@@ -827,6 +907,9 @@ timer(struct tunnel *t, uint64_t now)
 	case TS_OUTAGE:
 		outage_tick(t, now);
 		break;
+	case TS_RESUMING:
+		resume_tick(t, now);
+		break;
 	case TS_RESTARTING:
 		restart_tick(t, now);
 		break;
@@ -854,12 +937,11 @@ probe(struct tunnel *t, uint64_t now)
 	t->probe_ms = now;
 	if (was != TS_UP) {
 		outage_over(t, now);
-		t->ops->probes(t->ctx, 1);
 		t->reach_pending = 0;
 		t->replace = t->urgent = 0;
-		change_state(t, TS_UP, now, "%s%s", t->conf.probes ?
-		    "a probe from the peer" : "the counters rose on both ends",
-		    was == TS_RESTARTING ? ": the restart worked" : "");
+		back_up(t, now, !t->conf.probes ? "the counters rose on both "
+		    "ends" : was == TS_RESTARTING ? "a probe from the peer: the "
+		    "restart worked" : "a probe from the peer");
 	}
 	alive_at(t, now);
 }

@@ -48,6 +48,9 @@ enum tunnel_state {
 	TS_RESTARTING,	/* client: vtund reconnects; waiting for the session */
 	TS_OUTAGE,	/* client: the server answers nothing; session kept,
 			 * nothing sent, the underlay watched */
+	TS_RESUMING,	/* client: the server answers again; the kernel was
+			 * told (RFC 6069) and retransmits the old session's
+			 * data now: waiting for its ACK */
 	TS_BROKEN,	/* server: broken; the client reconnects (seed) */
 	TS_MAX
 };
@@ -92,6 +95,8 @@ struct tunnel_tcp {
 	uint64_t	 bytes_acked;
 	uint32_t	 last_ack_ms;	/* since the last ACK received */
 	uint32_t	 retransmits;	/* RTOs in a row */
+	uint32_t	 backoff;	/* doublings of the RTO (RFC 6069) */
+	uint32_t	 rtt_ms;	/* smoothed round trip */
 	int		 rto_pending;	/* the retransmission timer runs */
 	uint32_t	 rto_in_ms;	/* and fires in this many ms */
 	uint64_t	 inode;		/* identifies the socket */
@@ -127,6 +132,10 @@ struct tunnel_ops {
 	int	(*signal_client)(void *ctx, pid_t pid, int sig);
 	/* Send probes (1) or nothing (0) into the tunnel. */
 	void	(*probes)(void *ctx, int on);
+	/* The path works again: tell this host's kernel, so that vtund's
+	 * socket S, in retransmission back-off, retransmits now
+	 * (tcpresume.h).  1 told, 0 cannot (nothing learnt yet). */
+	int	(*resume)(void *ctx, const struct tunnel_tcp *s);
 	/* A new session: forget what the probes knew of the old one. */
 	void	(*new_session)(void *ctx);
 	/* Arm the one deadline (absolute monotonic ms; 0 cancels). */
@@ -220,6 +229,9 @@ const char *tunnel_input_name(enum tunnel_input);
 
 /* Timing (SPEC §5, §11); see docs/tunnel-states.md. */
 #define TUNNEL_REACH_EVERY_MS	250	/* the underlay watched this often */
+#define TUNNEL_RESUME_WAIT_MS	500	/* and two round trips: the ACK of a
+					 * retransmission the kernel was told
+					 * to make now */
 
 #define TUNNEL_END_WAIT_MS	2000	/* the server ends within ~1 s */
 #define TUNNEL_RESTART_GRACE_MS	5000	/* a new session gets this long */

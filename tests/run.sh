@@ -45,6 +45,7 @@ unit  -      build/san/test_processes
 unit  -      build/san/test_safefile
 unit  -      build/san/test_tunnel
 unit  -      build/san/test_tcpinfo
+unit  -      build/san/test_tcpresume
 unit  -      build/san/test_procview
 unit  -      build/san/test_scope
 unit  -      tests/unit/test_cli.sh
@@ -64,6 +65,7 @@ lab   -      tests/lab/test_files.sh
 lab   -      build/san/t_bridge
 lab   -      build/san/t_links
 lab   -      build/san/t_probe
+lab   -      build/san/t_resume	# ~20 s; two 9 s outages
 vm    -      tests/vm/test_systemd.sh	# ~290 s; systemd as PID 1, the .deb
 vm    -      tests/vm/test_vm_smoke.sh
 vm    -      tests/vm/test_vlan.sh

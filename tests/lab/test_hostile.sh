@@ -7,11 +7,13 @@
 #	(a) busy slow link (1 Mbit/s, 1 s queue, bulk both ways for 60 s):
 #	    no restart
 #	(b) 30 s underlay outage, LAN idle: traffic back <= 3 s after the
-#	    underlay returns
+#	    underlay returns, and no restart (the old session is resumed:
+#	    both ends tell their kernel the path is back, RFC 6069)
 #	(c) far end's vtundfix stopped, tunnel idle 60 s: no restart; and
 #	    the same with the peer channel down too
 #	(d) black hole with the peer channel down: repaired <= 15 s
-#	(e) 20 tunnels, 20 s outage: all back <= 10 s after the return
+#	(e) 20 tunnels, 20 s outage: all back <= 10 s after the return, at
+#	    most 5 restarts (resumed, not replaced)
 #	(f) flapping underlay (2 s up, 2 s down, 60 s): <= 1 restart per
 #	    tunnel, traffic back <= 5 s after it settles
 # Restarts are the client's new vtund connections as the server sees them
@@ -75,7 +77,7 @@ case_outage() {	# (b)
 	fi
 	if [ -n "$back" ] && [ "$back" -le 3000 ]; then ok "hostile/outage-30s-back ($back ms)"
 	else not_ok "hostile/outage-30s-back (${back:-not within 40 s} ms, at most 3000)"; show_logs; fi
-	restarts_ok outage-30s-restarts 1
+	restarts_ok outage-30s-restarts 0
 }
 
 case_far_end() {	# (c)
@@ -129,10 +131,10 @@ case_mass_outage() {	# (e)
 	echo "# (e) 20 tunnels, 20 s outage: all back ${back:-not within 60 s} ms after the return"
 	if [ -n "$back" ] && [ "$back" -le 10000 ]; then ok "hostile/mass-outage-20-back ($back ms)"
 	else not_ok "hostile/mass-outage-20-back (${back:-not within 60 s} ms, at most 10000)"; show_logs; fi
-	# One restart per tunnel, and a second where the fresh session died
-	# at once (vtund ends a server session whose tap is written to before
-	# its up block set it up: EIO) and its sleeping client was replaced.
-	restarts_ok mass-outage-20-restarts 40
+	# Every session resumed: none replaced (before RFC 6069 messages,
+	# one to two restarts per tunnel).  A few allowed for a session
+	# whose retransmission the capture did not see.
+	restarts_ok mass-outage-20-restarts 5
 }
 
 case_flap() {	# (f)

@@ -38,6 +38,9 @@ struct world {
 	int		 sessions_die;	/* new sessions end at once (EIO on a
 					 * tap not up yet), this many */
 	int		 sleeping;	/* the client waits 5 s to reconnect */
+	int		 resume_none;	/* nothing learnt of the socket: the
+					 * kernel cannot be told */
+	int		 resume_lost;	/* told, and the retransmission lost */
 	/* the session */
 	int		 ifindex;
 	int		 session;	/* the tap exists */
@@ -57,7 +60,7 @@ struct world {
 	int		 nreach, reach_calls;
 	uint64_t	 answer_at;	/* a peer answer due */
 	enum tunnel_input answer;
-	int		 starts, hups, kills, ends, records, mails, asks;
+	int		 starts, hups, kills, ends, records, mails, asks, kicks;
 	char		 mail[200];
 	char		 trail[1024];
 	enum tunnel_state last;
@@ -172,6 +175,21 @@ w_signal_client(void *ctx, pid_t pid, int sig)
 }
 
 static void w_probes(void *ctx, int on) { ((struct world *)ctx)->probes_on = on; }
+
+/* RFC 6069: the kernel undoes its back-off and retransmits now. */
+static int
+w_resume(void *ctx, const struct tunnel_tcp *s)
+{
+	struct world *w = ctx;
+
+	if (w->resume_none)
+		return 0;
+	w->kicks++;
+	if (!w->resume_lost && w->tcp.unacked > 0)
+		w->rto_at = w->now + STEP;
+	return 1;
+}
+
 static void w_new_session(void *ctx) { (void)ctx; }
 static void w_arm(void *ctx, uint64_t at) { ((struct world *)ctx)->deadline = at; }
 static void w_wake(void *ctx) { ((struct world *)ctx)->wake = 1; }
@@ -194,7 +212,8 @@ w_mail(void *ctx, const char *what)
 
 static const struct tunnel_ops ops = {
 	w_tap_rx, w_tcp, w_ask_probe, w_reach, w_ask_lock, w_end_session,
-	w_start_client, w_signal_client, w_probes, w_new_session, w_arm,
+	w_start_client, w_signal_client, w_probes, w_resume, w_new_session,
+	w_arm,
 	w_wake, w_record, w_mail,
 };
 
@@ -514,32 +533,108 @@ test_zero_window_is_dead(void)
 	    "restarting > up");
 }
 
+/* A 30 s outage of the underlay and the peer channel; when it ends, new
+ * connections pass, and the old flow if OLD_FLOW_PASSES. */
+static uint64_t
+outage(struct world *w, int old_flow_passes)
+{
+	world_init(w, 1);
+	w->path_ok = 0;
+	w->underlay_ok = 0;
+	w->peer_channel = 0;
+	run(w, 30000);
+	CHECK_STR(w->trail, "suspect > reaching > outage");
+	CHECK_INT(w->hups + w->kills + w->starts, 0);
+	CHECK_INT(w->probes_on, 0);	/* nothing sent into it */
+	/* watched at least every 0.5 s */
+	CHECK(w->reach_calls >= 50);
+	w->underlay_ok = 1;
+	w->path_ok = old_flow_passes;
+	return w->now;
+}
+
+/* The kernel is told the path is back: the old session resumes. */
+static void
+test_outage_resumes(void)
+{
+	struct world w;
+
+	outage(&w, 1);
+	run(&w, 400);
+	CHECK_INT(w.kicks, 1);
+	CHECK_INT(w.tcp.unacked, 0);	/* its retransmission was acked */
+	run(&w, 1600);
+	CHECK_STR(w.trail, "suspect > reaching > outage > resuming > up");
+	CHECK_INT(w.hups + w.kills + w.starts, 0);
+	CHECK_INT(w.probes_on, 1);
+	CHECK_INT(w.mails, 1);
+	CHECK(strstr(w.mail, "outage of") != NULL);
+}
+
+/* Told, but nothing gets through on the old flow: replaced at once. */
+static void
+test_outage_resume_fails_replaces(void)
+{
+	struct world w;
+	uint64_t back = outage(&w, 0);
+
+	run(&w, 2000);
+	CHECK_STR(w.trail, "suspect > reaching > outage > resuming > dead > "
+	    "restarting > up");
+	CHECK_INT(w.kills, 1);		/* replaced, not SIGHUP */
+	CHECK_INT(w.starts, 1);
+	CHECK(w.t.since_ms - back < 1500);
+	CHECK_INT(w.mails, 1);
+}
+
+/* Nothing learnt of the socket (no retransmission seen): replaced. */
 static void
 test_outage_holds_then_replaces(void)
 {
 	struct world w;
 	uint64_t back;
 
-	world_init(&w, 1);
-	w.path_ok = 0;
-	w.underlay_ok = 0;
-	w.peer_channel = 0;
-	run(&w, 30000);
-	CHECK_STR(w.trail, "suspect > reaching > outage");
-	CHECK_INT(w.hups + w.kills + w.starts, 0);
-	CHECK_INT(w.probes_on, 0);	/* nothing sent into it */
-	/* watched at least every 0.5 s */
-	CHECK(w.reach_calls >= 50);
-	w.underlay_ok = 1;
-	back = w.now;
+	back = outage(&w, 1);
+	w.resume_none = 1;
 	run(&w, 2000);
 	CHECK_STR(w.trail, "suspect > reaching > outage > dead > restarting > "
 	    "up");
-	CHECK_INT(w.kills, 1);		/* replaced, not SIGHUP */
+	CHECK_INT(w.kicks, 0);
+	CHECK_INT(w.kills, 1);
 	CHECK_INT(w.starts, 1);
 	CHECK(w.t.since_ms - back < 1000);
 	CHECK_INT(w.mails, 1);
 	CHECK(strstr(w.mail, "outage of") != NULL);
+}
+
+/*
+ * The server end after an outage: the client's retransmission brings a
+ * probe; the server's own socket, backed off as well, is told at once.
+ */
+static void
+test_server_outage_resumes(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.path_ok = 0;
+	run(&w, 30000);
+	CHECK_STR(w.trail, "suspect > broken");
+	CHECK(w.tcp.retransmits > 3);
+	w.path_ok = 1;
+	run(&w, 1000);
+	CHECK_STR(w.trail, "suspect > broken > up");
+	CHECK_INT(w.kicks, 1);
+	CHECK(w.tcp.unacked == 0);
+	CHECK(strstr(w.t.why, "told the kernel") != NULL);
+	/* A busy link's own back-off is not undone: no verdict, no kick. */
+	w.kicks = 0;
+	w.peer_probes = 0;
+	w.lan_busy = 1;
+	w.tcp.unacked = 1;
+	w.tcp.retransmits = 1;
+	run(&w, 5000);
+	CHECK_INT(w.kicks, 0);
 }
 
 /*
@@ -722,7 +817,10 @@ main(void)
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
 	RUN(test_frozen_far_vtund);
+	RUN(test_outage_resumes);
+	RUN(test_outage_resume_fails_replaces);
 	RUN(test_outage_holds_then_replaces);
+	RUN(test_server_outage_resumes);
 	RUN(test_flapping_underlay);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);

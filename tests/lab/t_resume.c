@@ -1,0 +1,320 @@
+/*
+ * tcpresume on a real kernel: a TCP connection between two private
+ * network namespaces (a veth pair), an outage that drops everything
+ * arriving at the sender (nftables, netdev ingress), so that its socket
+ * backs off; then the underlay returns and:
+ *   - the capture has learnt the socket's oldest unacknowledged byte from
+ *     what it retransmitted;
+ *   - a message quoting a wrong sequence changes nothing (the socket stays
+ *     in back-off: this is what would happen without vtundfix);
+ *   - the right one makes it retransmit at once: acknowledged within a
+ *     fraction of its next timer.
+ * IPv4 and IPv6, each in its own pair of namespaces.
+ *
+ * What this hides: vtund itself and the state machine's timing;
+ * tests/lab/test_hostile.sh has the whole of it, with vtund.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "netns.h"
+#include "tcpinfo.h"
+#include "tcpresume.h"
+#include "unit.h"
+
+#define PORT		5000
+#define OUTAGE_MS	9000	/* RTOs at 0.2 0.6 1.4 3.0 6.2 s: the next
+				 * one is 3.5 s after the return */
+
+extern char **environ;
+
+static int
+run(char *const argv[])
+{
+	pid_t pid;
+	int status;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#define RUN_CMD(...) run((char *const[]){ __VA_ARGS__, NULL })
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+struct side {
+	char	*addr, *peer;
+	int	 family;
+};
+
+/* IPv6 without duplicate address detection: usable at once. */
+static int
+addr_add(const struct side *s, char *addr, char *dev)
+{
+	if (s->family == AF_INET6)
+		return RUN_CMD("ip", "addr", "add", addr, "dev", dev, "nodad");
+	return RUN_CMD("ip", "addr", "add", addr, "dev", dev);
+}
+
+/* The far end: its own namespace (a child), vb, a listener that reads. */
+static pid_t
+far_end(const struct side *s, int ready[2], int go[2])
+{
+	pid_t pid = fork();
+	char c = 0;
+	int l, fd, on = 1;
+	struct sockaddr_storage a;
+	socklen_t alen;
+	char buf[4096];
+
+	if (pid != 0)
+		return pid;
+	if (unshare(CLONE_NEWNET) == -1)
+		_exit(1);
+	(void)!write(ready[1], &c, 1);
+	if (read(go[0], &c, 1) != 1)
+		_exit(1);
+	if (RUN_CMD("ip", "link", "set", "lo", "up") != 0 ||
+	    addr_add(s, s->peer, "vb") != 0 ||
+	    RUN_CMD("ip", "link", "set", "vb", "up") != 0)
+		_exit(1);
+	memset(&a, 0, sizeof(a));
+	if (s->family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(PORT);
+		alen = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(PORT);
+		alen = sizeof(*a4);
+	}
+	if ((l = socket(s->family, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(l, (struct sockaddr *)&a, alen) == -1 || listen(l, 1) == -1)
+		_exit(1);
+	(void)!write(ready[1], &c, 1);
+	if ((fd = accept(l, NULL, NULL)) == -1)
+		_exit(1);
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	_exit(0);
+}
+
+static int
+drop_arriving(int on)
+{
+	if (!on)
+		return RUN_CMD("nft", "delete", "table", "netdev", "vfxresume");
+	return RUN_CMD("nft", "add", "table", "netdev", "vfxresume") == 0 &&
+	    RUN_CMD("nft", "add", "chain", "netdev", "vfxresume", "in",
+	    "{ type filter hook ingress device va priority 0; }") == 0 &&
+	    RUN_CMD("nft", "add", "rule", "netdev", "vfxresume", "in",
+	    "meta", "protocol", "!=", "arp", "drop") == 0 ? 0 : -1;
+}
+
+static int
+connect_to(const struct side *s, const char *peer_ip, struct tcp_key *k)
+{
+	struct sockaddr_storage a, me;
+	socklen_t alen, mlen = sizeof(me);
+	int fd, i;
+
+	memset(&a, 0, sizeof(a));
+	memset(k, 0, sizeof(*k));
+	k->family = s->family;
+	k->dport = PORT;
+	if (s->family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(PORT);
+		inet_pton(AF_INET6, peer_ip, &a6->sin6_addr);
+		memcpy(k->dst, &a6->sin6_addr, 16);
+		alen = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(PORT);
+		inet_pton(AF_INET, peer_ip, &a4->sin_addr);
+		memcpy(k->dst, &a4->sin_addr, 4);
+		alen = sizeof(*a4);
+	}
+	for (i = 0; i < 50; i++) {
+		if ((fd = socket(s->family, SOCK_STREAM, 0)) == -1)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&a, alen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		sleep_ms(100);
+	}
+	if (fd == -1 || getsockname(fd, (struct sockaddr *)&me, &mlen) == -1)
+		return -1;
+	if (s->family == AF_INET6) {
+		struct sockaddr_in6 *m6 = (struct sockaddr_in6 *)&me;
+
+		memcpy(k->src, &m6->sin6_addr, 16);
+		k->sport = ntohs(m6->sin6_port);
+	} else {
+		struct sockaddr_in *m4 = (struct sockaddr_in *)&me;
+
+		memcpy(k->src, &m4->sin_addr, 4);
+		k->sport = ntohs(m4->sin_port);
+	}
+	return fd;
+}
+
+static void
+one_family(const struct side *s, const char *peer_ip)
+{
+	int ready[2], go[2], fd = -1, i;
+	struct tcpinfo *ti = NULL;
+	struct tcpresume *cap = NULL;
+	struct tunnel_tcp before, after;
+	struct tcp_key k;
+	uint32_t seq = 0;
+	uint64_t t0;
+	pid_t far;
+	char pidarg[16], c;
+
+	if (pipe(ready) == -1 || pipe(go) == -1) {
+		CHECK(!"pipe");
+		return;
+	}
+	if (unshare(CLONE_NEWNET) == -1 || add_veth("va", "vb") == -1) {
+		CHECK(!"namespace and veth");
+		return;
+	}
+	far = far_end(s, ready, go);
+	CHECK(read(ready[0], &c, 1) == 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)far);
+	CHECK(RUN_CMD("ip", "link", "set", "vb", "netns", pidarg) == 0);
+	CHECK(write(go[1], &c, 1) == 1);
+	CHECK(RUN_CMD("ip", "link", "set", "lo", "up") == 0);
+	CHECK(addr_add(s, s->addr, "va") == 0);
+	CHECK(RUN_CMD("ip", "link", "set", "va", "up") == 0);
+	CHECK(read(ready[0], &c, 1) == 1);	/* it listens */
+	if ((fd = connect_to(s, peer_ip, &k)) == -1 ||
+	    (ti = tcpinfo_open()) == NULL) {
+		CHECK(!"connected");
+		goto out;
+	}
+	CHECK(write(fd, "hello", 5) == 5);
+	CHECK(drop_arriving(1) == 0);
+	/* As the daemon does: the capture opens once the session is found
+	 * broken, some seconds in. */
+	for (i = 0; i < OUTAGE_MS / 100; i++) {
+		if (i % 5 == 0)
+			CHECK(write(fd, "data", 4) == 4);
+		if (i == 20 && (cap = tcpresume_open(&k)) == NULL)
+			CHECK(!"capture opened");
+		sleep_ms(100);
+	}
+	CHECK(drop_arriving(0) == 0);
+	CHECK(tcpinfo_get(ti, &k, &before) == 1);
+	CHECK(before.unacked > 0);
+	CHECK(before.backoff >= 4);
+	CHECK(before.rto_in_ms > 2000);	/* it would wait that long */
+	CHECK(cap != NULL && tcpresume_head(cap, &seq) == 1);
+	/* A wrong sequence: nothing changes. */
+	CHECK(tcpresume_kick(&k, seq - 1, before.backoff + 1) == 0);
+	sleep_ms(300);
+	CHECK(tcpinfo_get(ti, &k, &after) == 1);
+	CHECK_INT(after.bytes_acked, before.bytes_acked);
+	CHECK_INT(after.backoff, before.backoff);
+	/* The right one: retransmitted and acknowledged at once. */
+	t0 = clock_ms();
+	CHECK(tcpresume_kick(&k, seq, before.backoff + 1) == 0);
+	do {
+		sleep_ms(10);
+		CHECK(tcpinfo_get(ti, &k, &after) == 1);
+	} while (after.bytes_acked == before.bytes_acked &&
+	    clock_ms() - t0 < 1500);
+	fprintf(stderr, "# resumed %llu ms after the message (the socket's "
+	    "own timer: %u ms)\n", (unsigned long long)(clock_ms() - t0),
+	    before.rto_in_ms);
+	CHECK(after.bytes_acked > before.bytes_acked);
+	CHECK(clock_ms() - t0 < 1000);
+out:
+	tcpresume_close(cap);
+	tcpinfo_close(ti);
+	if (fd != -1)
+		close(fd);
+	kill(far, SIGKILL);
+	waitpid(far, NULL, 0);
+}
+
+static void
+test_resume_ipv4(void)
+{
+	static const struct side s = { "10.79.0.1/24", "10.79.0.2/24",
+	    AF_INET };
+
+	one_family(&s, "10.79.0.2");
+}
+
+static void
+test_resume_ipv6(void)
+{
+	static const struct side s = { "fd00:79::1/64", "fd00:79::2/64",
+	    AF_INET6 };
+
+	one_family(&s, "fd00:79::2");
+}
+
+/* Each family in a child: its own namespaces, gone when it exits. */
+static void
+in_child(void (*fn)(void), const char *name)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		unit_checks_failed = 0;
+		fn();
+		_exit(unit_checks_failed ? 1 : 0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	(void)name;
+}
+
+static void test_v4(void) { in_child(test_resume_ipv4, "ipv4"); }
+static void test_v6(void) { in_child(test_resume_ipv6, "ipv6"); }
+
+int
+main(void)
+{
+	if (geteuid() != 0) {
+		printf("skip - t_resume: needs root (namespaces, raw sockets)\n");
+		return 0;
+	}
+	RUN(test_v4);
+	RUN(test_v6);
+	return unit_done();
+}
