@@ -45,6 +45,15 @@ mutant vtund-helpers-counted src/processes.c \
 mutant daemonizing-vtund-unseen src/procview.c \
     's/^\t\t    procs_is_vtund(child)))$/\t\t    0))/' \
     "$U/test_procview" "$U/test_procview" 'test_connector_learns_without_scan'
+mutant resume-quotes-wrong-seq src/tcpresume.c \
+    's/^\tput32(q + h + 4, seq);$/\tput32(q + h + 4, seq + 1);/' \
+    "$U/t_resume" "$U/t_resume" 'test_resume_ipv4'
+mutant resume-never-told src/tunnel.c \
+    's/^\treturn t->ops->resume(t->ctx, s) == 1;$/\treturn 0;/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_outage_resumes'
+mutant resume-undoes-busy-backoff src/tunnel.c \
+    's/^\t    t->state == TS_REACHING || t->state == TS_DEAD) \&\& kick(t, \&s))$/\t    1) \&\& kick(t, \&s))/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_suspect_keeps_its_backoff'
 mutant flap-waits-every-time src/tunnel.c \
     's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'

@@ -269,7 +269,7 @@ out:
 }
 
 static void
-test_resume_ipv4(void)
+resume_ipv4(void)
 {
 	static const struct side s = { "10.79.0.1/24", "10.79.0.2/24",
 	    AF_INET };
@@ -278,7 +278,7 @@ test_resume_ipv4(void)
 }
 
 static void
-test_resume_ipv6(void)
+resume_ipv6(void)
 {
 	static const struct side s = { "fd00:79::1/64", "fd00:79::2/64",
 	    AF_INET6 };
@@ -288,7 +288,7 @@ test_resume_ipv6(void)
 
 /* Each family in a child: its own namespaces, gone when it exits. */
 static void
-in_child(void (*fn)(void), const char *name)
+in_child(void (*fn)(void))
 {
 	pid_t pid;
 	int status;
@@ -301,11 +301,10 @@ in_child(void (*fn)(void), const char *name)
 	}
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	(void)name;
 }
 
-static void test_v4(void) { in_child(test_resume_ipv4, "ipv4"); }
-static void test_v6(void) { in_child(test_resume_ipv6, "ipv6"); }
+static void test_resume_ipv4(void) { in_child(resume_ipv4); }
+static void test_resume_ipv6(void) { in_child(resume_ipv6); }
 
 int
 main(void)
@@ -314,7 +313,7 @@ main(void)
 		printf("skip - t_resume: needs root (namespaces, raw sockets)\n");
 		return 0;
 	}
-	RUN(test_v4);
-	RUN(test_v6);
+	RUN(test_resume_ipv4);
+	RUN(test_resume_ipv6);
 	return unit_done();
 }

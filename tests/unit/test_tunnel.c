@@ -627,13 +627,29 @@ test_server_outage_resumes(void)
 	CHECK_INT(w.kicks, 1);
 	CHECK(w.tcp.unacked == 0);
 	CHECK(strstr(w.t.why, "told the kernel") != NULL);
-	/* A busy link's own back-off is not undone: no verdict, no kick. */
-	w.kicks = 0;
-	w.peer_probes = 0;
-	w.lan_busy = 1;
-	w.tcp.unacked = 1;
-	w.tcp.retransmits = 1;
-	run(&w, 5000);
+}
+
+/*
+ * Only a verdict of broken lets the kernel be told: a session merely
+ * suspect (a busy, lossy link whose TCP backs off) keeps its back-off,
+ * which is its congestion control.
+ */
+static void
+test_suspect_keeps_its_backoff(void)
+{
+	struct world w;
+	int i;
+
+	world_init(&w, 0);
+	w.path_ok = 0;
+	for (i = 0; i < 1000 && w.t.state != TS_SUSPECT; i++)
+		step(&w);
+	CHECK_INT(w.t.state, TS_SUSPECT);
+	w.path_ok = 1;
+	for (i = 0; i < 1000 && w.t.state != TS_UP; i++)
+		step(&w);
+	CHECK_STR(w.trail, "suspect > up");
+	CHECK(w.tcp.retransmits > 0);	/* it was backing off */
 	CHECK_INT(w.kicks, 0);
 }
 
@@ -821,6 +837,7 @@ main(void)
 	RUN(test_outage_resume_fails_replaces);
 	RUN(test_outage_holds_then_replaces);
 	RUN(test_server_outage_resumes);
+	RUN(test_suspect_keeps_its_backoff);
 	RUN(test_flapping_underlay);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);
