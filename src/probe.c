@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "probe.h"
+#include "wire.h"
 
 #define RTT_MAX_US	10000000ULL	/* an echo older than 10 s is stale */
 #define KDF_DOMAIN	"vtundfix probe v2"
@@ -59,45 +60,6 @@ sodium_ready(void)
 	if (state == 0)
 		state = sodium_init() >= 0 ? 1 : -1;
 	return state == 1;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 /* --- the key --- */

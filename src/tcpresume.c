@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tcpresume.h"
+#include "wire.h"
 
 #define SNAPLEN		128	/* IP and TCP headers, options included */
 #define CAPTURE_RCVBUF	65536
@@ -39,33 +40,6 @@ struct tcpresume {
 	int		 have;
 	uint32_t	 seq;
 };
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static size_t
 addr_len(int family)

@@ -5,9 +5,27 @@
 #ifndef VTUNDFIX_TESTS_NETNS_H
 #define VTUNDFIX_TESTS_NETNS_H
 
+#include <sys/wait.h>
+
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <spawn.h>
 #include <unistd.h>
+
+extern char **environ;
+
+/* Run ARGV (from PATH) and wait; its exit status, or -1. */
+static inline int
+run(char *const argv[])
+{
+	pid_t pid;
+	int status;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
 
 /* A veth pair A <-> B in this namespace; 0 or -1. */
 static inline int

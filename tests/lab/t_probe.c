@@ -30,8 +30,6 @@
 
 #define TOOL_INJECT	"build/san/tool_inject"
 
-extern char **environ;
-
 static struct links *links;
 static uint8_t key[PROBE_KEY_LEN];
 
@@ -44,18 +42,6 @@ add_veth_up(const char *a, const char *b)
 	    0 : -1;
 }
 
-/* Run ARGV (from PATH) and wait; its exit status, or -1. */
-static int
-run(char *const argv[])
-{
-	pid_t pid;
-	int status;
-
-	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 /* Frames over 1400 bytes that reach IFNAME vanish (nftables ingress). */
 static int

@@ -37,19 +37,6 @@
 #define OUTAGE_MS	9000	/* RTOs at 0.2 0.6 1.4 3.0 6.2 s: the next
 				 * one is 3.5 s after the return */
 
-extern char **environ;
-
-static int
-run(char *const argv[])
-{
-	pid_t pid;
-	int status;
-
-	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 #define RUN_CMD(...) run((char *const[]){ __VA_ARGS__, NULL })
 
