@@ -505,6 +505,15 @@ replace_client(struct tunnel *t)
 	t->start_ok = 1;
 }
 
+/* How long after a retransmission its ACK is awaited. */
+static uint64_t
+ack_slack(const struct tunnel_tcp *s)
+{
+	uint64_t d = TUNNEL_ACK_SLACK_MIN_MS + 2 * (uint64_t)s->rtt_ms;
+
+	return d < TUNNEL_DETECT_SLACK_MS ? d : TUNNEL_DETECT_SLACK_MS;
+}
+
 /*
  * Would another restart help, so soon after the last?  When the underlay
  * flaps, every restart makes a fresh session that the next down period
@@ -540,7 +549,7 @@ flapping(struct tunnel *t, uint64_t now)
 	t->flap_wait_ms = now;
 	t->have_mark = 1;		/* judged against the marks taken */
 	t->mark_ms = now;
-	arm(t, now + s.rto_in_ms + TUNNEL_DETECT_SLACK_MS);
+	arm(t, now + s.rto_in_ms + ack_slack(&s));
 	return 1;
 }
 

@@ -233,7 +233,10 @@ const char *tunnel_input_name(enum tunnel_input);
 					 * retransmission the kernel was told
 					 * to make now */
 
-#define TUNNEL_END_WAIT_MS	2000	/* the server ends within ~1 s */
+#define TUNNEL_END_WAIT_MS	1200	/* the server answers within 1 s
+					 * (requests.c: SIGKILL at 0.5 s,
+					 * gives up at 1 s); longer, and a
+					 * dead peer channel delays repairs */
 #define TUNNEL_RESTART_GRACE_MS	5000	/* a new session gets this long */
 #define TUNNEL_LOCK_WAIT_MS	1000	/* old server session ending */
 #define TUNNEL_START_SETTLE_MS	300	/* a new client takes its title */
@@ -241,7 +244,9 @@ const char *tunnel_input_name(enum tunnel_input);
 #define TUNNEL_CONNECT_REACH_MS	1000	/* connecting longer: watch */
 #define TUNNEL_PEER_ASK_MS	5000	/* re-ask "probe" at most this often */
 #define TUNNEL_FLAP_WINDOW_MS	60000	/* a restart this recent, and ... */
-#define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK */
+#define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK,
+					 * at most (100 ms + 2 round trips) */
+#define TUNNEL_ACK_SLACK_MIN_MS	100
 #define TUNNEL_DEEP_RTO		5	/* fewer RTOs in a row than this: the
 					 * underlay flaps; vtund's own
 					 * retransmission is waited for */
