@@ -53,7 +53,7 @@ static struct tcpresume	*capture;	/* while the session is broken */
 
 static void	 feed(enum tunnel_input in);
 static void	 watch_probes(void);
-static void	 drain_probes(void);
+static int	 drain_probes(void);
 static void	 op_mail(void *, const char *);
 
 /* --- evidence --- */
@@ -368,10 +368,22 @@ op_new_session(void *ctx)
 				   (probe API v2: adapted mechanically) */
 }
 
+/*
+ * The silence deadline.  While the tunnel is up it fires only when the
+ * peer's probes arrive just after ours leave (the probe tick found
+ * nothing, the deadline then finds it): the worker would wake twice a
+ * second.  Then the next probe goes now and the ticks follow from here,
+ * half an interval after the peer's arrive, so that each tick takes the
+ * peer's probe and the deadline moves on before it fires.
+ */
 static void
 fsm_due(void *arg)
 {
-	drain_probes();			/* a probe that came counts first */
+	int up = tc->tunnel.state == TS_UP;
+
+	/* a probe that came counts first */
+	if (drain_probes() > 0 && up && probing)
+		ev_timer_set(&probe_timer, 0, send_probe, NULL);
 	feed(TI_TIMER);
 }
 
@@ -545,8 +557,9 @@ sample_tick(void *arg)
 static int	 watched = -1;	/* the probe socket in the event loop */
 
 /* Take what waits in the probe socket; the state machine hears when the
- * newest genuine probe arrived (the kernel's time stamp). */
-static void
+ * newest genuine probe arrived (the kernel's time stamp).  The number of
+ * genuine probes taken. */
+static int
 drain_probes(void)
 {
 	unsigned long before = probe_dropped(&pr);
@@ -565,6 +578,7 @@ drain_probes(void)
 		watched = -1;
 		probe_close(&pr);
 	}
+	return n > 0 ? n : 0;
 }
 
 static void
