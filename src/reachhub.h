@@ -1,11 +1,12 @@
 /*
  * reachhub: the supervisor watches each server (address and vtund port)
  * once for all the workers whose tunnels go there (reach.h).  A worker
- * asks when its tunnel is broken, and again every tick of an outage; the
- * first answer after each question goes to that worker, and the moment the
+ * asks when its tunnel is broken, and its question stays open: the first
+ * answer after it goes to that worker (a silence once), and the moment the
  * server answers again every worker waiting on it hears so at once.  A hub
  * client with a thousand tunnels to one server makes one connection
- * attempt per tick, not a thousand.
+ * attempt per tick, not a thousand, and its workers sleep meanwhile (they
+ * ask again only every few seconds, tunnel.h).
  */
 #ifndef VTUNDFIX_REACHHUB_H
 #define VTUNDFIX_REACHHUB_H

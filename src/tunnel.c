@@ -472,7 +472,7 @@ reach_result(struct tunnel *t, int ok, uint64_t now)
 			    "nothing: keeping the session, sending nothing, "
 			    "watching the underlay every %.1f s",
 			    secs(TUNNEL_REACH_EVERY_MS));
-			arm(t, t->reach_ms + TUNNEL_REACH_EVERY_MS);
+			arm(t, t->reach_ms + TUNNEL_REASK_MS);
 		}
 		break;
 	case TS_OUTAGE:
@@ -485,7 +485,7 @@ reach_result(struct tunnel *t, int ok, uint64_t now)
 			change_state(t, TS_OUTAGE, now, "connecting for %.1f "
 			    "s and the server answers nothing: waiting for "
 			    "the underlay", secs(now - t->connecting_since));
-			arm(t, t->reach_ms + TUNNEL_REACH_EVERY_MS);
+			arm(t, t->reach_ms + TUNNEL_REASK_MS);
 		} else {
 			t->ops->wake(t->ctx);
 		}
@@ -830,15 +830,17 @@ no_client(struct tunnel *t, uint64_t now)
 /* --- timers --- */
 
 /*
- * An outage tick: keep the question open (the supervisor watches the
- * server for every tunnel to it).  Nothing is sampled: nothing arrives
- * during an outage, and a probe or the server's answer ends it.
+ * An outage tick.  The supervisor watches the server every 0.25 s for
+ * every tunnel to it, and the question stays open until it answers; the
+ * worker asks again only now and then, in case it was forgotten.  Nothing
+ * is sampled: nothing arrives during an outage, and a probe or the
+ * server's answer ends it.
  */
 static void
 outage_tick(struct tunnel *t, uint64_t now)
 {
 	reach(t, now);
-	arm(t, now + TUNNEL_REACH_EVERY_MS);
+	arm(t, now + TUNNEL_REASK_MS);
 }
 
 /*

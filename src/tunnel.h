@@ -228,7 +228,11 @@ const char *tunnel_state_name(enum tunnel_state);
 const char *tunnel_input_name(enum tunnel_input);
 
 /* Timing (SPEC §5, §11); see docs/tunnel-states.md. */
-#define TUNNEL_REACH_EVERY_MS	250	/* the underlay watched this often */
+#define TUNNEL_REACH_EVERY_MS	250	/* the underlay watched this often
+					 * (by the supervisor: reachhub.h) */
+#define TUNNEL_REASK_MS		5000	/* during an outage a worker asks
+					 * again only this often: the watch
+					 * goes on without it */
 #define TUNNEL_RESUME_WAIT_MS	500	/* and two round trips: the ACK of a
 					 * retransmission the kernel was told
 					 * to make now */
