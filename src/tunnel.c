@@ -291,7 +291,9 @@ silence(struct tunnel *t, uint64_t now)
 		return;
 	case V_DEAD:
 		if (t->state == TS_BROKEN) {
-			arm(t, now + t->conf.detect_ms);
+			/* A probe ends it at once (watched); this is for frames
+			 * without probes, which nobody waits on. */
+			arm(t, now + TUNNEL_REASK_MS);
 			return;
 		}
 		broken(t, now, ev);
@@ -368,7 +370,7 @@ broken(struct tunnel *t, uint64_t now, const char *ev)
 	if (!t->conf.client) {
 		change_state(t, TS_BROKEN, now, "%s; the client reconnects",
 		    ev);
-		arm(t, now + t->conf.detect_ms);
+		arm(t, now + TUNNEL_REASK_MS);
 		return;
 	}
 	change_state(t, TS_REACHING, now, "%s; does the server answer?", ev);

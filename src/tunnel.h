@@ -232,7 +232,9 @@ const char *tunnel_input_name(enum tunnel_input);
 					 * (by the supervisor: reachhub.h) */
 #define TUNNEL_REASK_MS		5000	/* during an outage a worker asks
 					 * again only this often: the watch
-					 * goes on without it */
+					 * goes on without it; a broken
+					 * server end looks at its counters
+					 * this often (a probe ends it) */
 #define TUNNEL_RESUME_WAIT_MS	500	/* and two round trips: the ACK of a
 					 * retransmission the kernel was told
 					 * to make now */
