@@ -19,6 +19,10 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) \
               $(PKG_CFLAGS) -Isrc $(CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=undefined
+# Full RELRO, symbols bound at start: hardening, and every worker forked
+# from a supervisor that resolved them all (no lazy binding, no copied
+# GOT page, on a worker's first outage).
+LDHARDEN := -Wl,-z,relro,-z,now
 
 # Every src/*.c except the program entry points forms the library.
 MAINS   := src/vtundfix.c src/vtundctl.c
@@ -48,12 +52,12 @@ build/san/libvtundfix.a: $(SANOBJ)
 	ar rcs $@ $^
 
 build/%: src/%.c build/libvtundfix.a
-	$(CC) $(ALL_CFLAGS) -o $@ $< build/libvtundfix.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< build/libvtundfix.a $(PKG_LIBS)
 
 # Sanitized programs: the daemon and control tool the lab tests run,
 # the unit tests and the lab test programs.
 build/san/vtundfix build/san/vtundctl: build/san/%: src/%.c build/san/libvtundfix.a
-	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(LDHARDEN) -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
 build/san/test_%: tests/unit/test_%.c tests/unit/unit.h build/san/libvtundfix.a
 	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< build/san/libvtundfix.a $(PKG_LIBS)
 build/san/t_%: tests/lab/t_%.c tests/unit/unit.h build/san/libvtundfix.a

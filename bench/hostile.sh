@@ -183,6 +183,10 @@ h_mass_outage() {	# TOOL RAW -> TOOL mass-outage N MS|- CPU_SRV_US CPU_CLI_US RE
 		ms=$(lab_reach_all 80 "$(cat "$LAB_DIR/outage.end")" 2>/dev/null) || ms=-
 		echo "$tool mass-outage $LAB_NTAPS $ms $(($(cg_cpu srv "$tool") - s0)) $(($(cg_cpu cli "$tool") - c0)) $(($(lab_conns) - n0))" >>"$2"
 		log "  $tool mass-outage #$i: all $LAB_NTAPS back $ms ms after the return, CPU srv $((($(cg_cpu srv "$tool") - s0) / 1000)) ms, cli $((($(cg_cpu cli "$tool") - c0) / 1000)) ms"
+		# Why a tunnel was not simply resumed, in vtundfix's words.
+		[ "$tool" = vtundfix ] && grep -h -E 'outage -> dead|resuming -> dead' \
+		    "$(labfix_log cli)" 2>/dev/null | tail -n 3 | sed 's/^/    cli: /' | while IFS= read -r l; do log "$l"; done
+		[ "$tool" = vtundfix ] && : >"$(labfix_log cli)"
 	done
 }
 
