@@ -314,6 +314,33 @@ silence(struct tunnel *t, uint64_t now)
 	}
 }
 
+/*
+ * Our TCP gets through, the peer's does not, soon after a restart: on a
+ * flapping underlay the far end's socket waits out its own retransmission
+ * back-off (a few seconds after a short down period), and a restart per
+ * flap would follow.  Wait for it once; again only if a probe came since
+ * the last wait (then it was a flap that ended, not a stuck far end).
+ */
+static int
+far_end_flaps(struct tunnel *t, uint64_t now)
+{
+	if (t->restart_ms == 0 || now - t->restart_ms > TUNNEL_FLAP_WINDOW_MS ||
+	    (t->far_wait_ms > t->restart_ms && t->probe_ms < t->far_wait_ms))
+		return 0;
+	change_state(t, TS_SUSPECT, now, "no probe for %.1f s while the peer "
+	    "probes, and ours get through; the underlay flaps (a restart "
+	    "%.0f s ago did not last): waiting %.1f s once for the far end's "
+	    "own retransmission rather than restarting again",
+	    secs(now - t->probe_ms), secs(now - t->restart_ms),
+	    secs(TUNNEL_FAR_RETRY_MS));
+	t->far_wait_ms = now;
+	t->peer_asked_ms = 0;		/* ask again when the wait is over */
+	t->have_mark = 1;
+	t->mark_ms = now;
+	arm(t, now + TUNNEL_FAR_RETRY_MS);
+	return 1;
+}
+
 /* The peer answered "probe": evidence only with no TCP view. */
 static void
 peer_answer(struct tunnel *t, enum tunnel_input in, uint64_t now)
@@ -329,6 +356,8 @@ peer_answer(struct tunnel *t, enum tunnel_input in, uint64_t now)
 	if (in == TI_PEER_PROBING && t->ops->tap_rx(t->ctx, &rx) == 0 &&
 	    t->rx_mark != UINT64_MAX && rx == t->rx_mark &&
 	    now - t->probe_ms >= t->conf.detect_ms) {
+		if (far_end_flaps(t, now))
+			return;
 		snprintf(ev, sizeof(ev), "no probe for %.1f s while the peer "
 		    "probes, nothing received on the tap",
 		    secs(now - t->probe_ms));
@@ -745,6 +774,7 @@ connecting(struct tunnel *t, uint64_t now)
 		return CR_WAIT;
 	}
 	t->restarts++;
+	t->restart_ms = now;		/* the flap rule counts from it too */
 	t->restart_not_before = now + restart_backoff(t->restarts);
 	replace_client(t);
 	snprintf(t->dead_why, sizeof(t->dead_why), "no tunnel for %.1f s: "

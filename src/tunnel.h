@@ -196,6 +196,7 @@ struct tunnel {
 	uint64_t		 restart_not_before;
 	uint64_t		 restart_ms;	/* the last one */
 	uint64_t		 flap_wait_ms;	/* last wait for vtund's own retry */
+	uint64_t		 far_wait_ms;	/* and for the far end's */
 	uint64_t		 rx_session;	/* tap RX when the session began
 						 * (UINT64_MAX: unknown) */
 	int			 replace;	/* next restart replaces */
@@ -250,6 +251,8 @@ const char *tunnel_input_name(enum tunnel_input);
 #define TUNNEL_CONNECT_REACH_MS	1000	/* connecting longer: watch */
 #define TUNNEL_PEER_ASK_MS	5000	/* re-ask "probe" at most this often */
 #define TUNNEL_FLAP_WINDOW_MS	60000	/* a restart this recent, and ... */
+#define TUNNEL_FAR_RETRY_MS	3000	/* the far end's retransmission, after
+					 * a down period of a few seconds */
 #define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK,
 					 * at most (100 ms + 2 round trips) */
 #define TUNNEL_ACK_SLACK_MIN_MS	100

@@ -459,6 +459,38 @@ test_black_hole_restarts(void)
 }
 
 /*
+ * Soon after a restart, the far end's data stops for a few seconds while
+ * ours gets through (its socket waits out the back-off of a down period
+ * on a flapping underlay): waited for, not restarted.  A far end stuck
+ * that way (frozen) is restarted after that one wait.
+ */
+static void
+test_far_end_flap_waited_once(void)
+{
+	struct world w;
+
+	world_init(&w, 1);
+	w.path_ok = 0;
+	run(&w, 10000);
+	CHECK_INT(w.hups, 1);		/* the restart the window counts from */
+	run(&w, 3000);
+	w.trail[0] = '\0';
+	w.far_frozen = 1;		/* nothing comes back; ours is acked */
+	run(&w, 3800);
+	w.far_frozen = 0;		/* its retransmission gets through */
+	run(&w, 3000);
+	CHECK_INT(w.hups + w.kills, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK(strstr(w.trail, "suspect") != NULL);	/* it waited */
+	/* Frozen for good: one wait, then a restart. */
+	w.trail[0] = '\0';
+	w.far_frozen = 1;
+	run(&w, 15000);
+	CHECK_INT(w.hups + w.kills, 2);
+	CHECK(strstr(w.trail, "suspect > up > reaching > dead") != NULL);
+}
+
+/*
  * A second black hole soon after a restart that worked, the server
  * answering throughout: the flap rule waits at most once for vtund's own
  * retransmission, then restarts (not once per retransmission timeout).
@@ -832,6 +864,7 @@ main(void)
 	RUN(test_busy_link_no_restart);
 	RUN(test_black_hole_restarts);
 	RUN(test_black_hole_again_soon);
+	RUN(test_far_end_flap_waited_once);
 	RUN(test_restart_session_dies_at_once);
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
