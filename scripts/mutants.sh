@@ -54,6 +54,12 @@ mutant resume-never-told src/tunnel.c \
 mutant resume-undoes-busy-backoff src/tunnel.c \
     's/^\t    t->state == TS_REACHING || t->state == TS_DEAD) \&\& kick(t, \&s))$/\t    1) \&\& kick(t, \&s))/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_suspect_keeps_its_backoff'
+mutant far-end-flap-restarts src/tunnel.c \
+    's/^\t\tif (far_end_flaps(t, now))$/\t\tif (0 \&\& far_end_flaps(t, now))/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_far_end_flap_waited_once'
+mutant sleeping-replacement-uncounted src/tunnel.c \
+    's/^\tt->restart_ms = now;\t\t\/\* the flap rule counts from it too \*\/$/\t;/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_sleeping_client_replaced'
 mutant flap-waits-every-time src/tunnel.c \
     's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'

@@ -540,6 +540,28 @@ test_restart_session_dies_at_once(void)
 	CHECK(w.t.since_ms - t0 < 6000);
 }
 
+/* The session ended by itself and the client sleeps: replaced at once,
+ * and that replacement is a restart the flap rule counts from. */
+static void
+test_sleeping_client_replaced(void)
+{
+	struct world w;
+	uint64_t t0;
+
+	world_init(&w, 1);
+	CHECK_INT(w.t.restart_ms, 0);
+	w.session = 0;
+	w.sleeping = 1;
+	new_connection(&w, 5000);
+	t0 = w.now;
+	round_(&w);
+	run(&w, 1000);
+	CHECK_INT(w.kills, 1);
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK(w.t.since_ms - t0 < 500);
+	CHECK(w.t.restart_ms >= t0 && w.t.restart_ms - t0 < 500);
+}
+
 static void
 test_black_hole_peer_down_still_restarts(void)
 {
@@ -866,6 +888,7 @@ main(void)
 	RUN(test_black_hole_again_soon);
 	RUN(test_far_end_flap_waited_once);
 	RUN(test_restart_session_dies_at_once);
+	RUN(test_sleeping_client_replaced);
 	RUN(test_black_hole_peer_down_still_restarts);
 	RUN(test_zero_window_is_dead);
 	RUN(test_frozen_far_vtund);
