@@ -334,6 +334,17 @@ count_loss(struct probe *pr, uint64_t expected, int received)
 	b->received += (uint32_t)received;
 }
 
+uint64_t
+probe_unheard(const struct probe *pr)
+{
+	const struct probe_peer *p = &pr->peer;
+
+	if (!p->have || p->echo_epoch != pr->epoch || p->echo_seq == 0 ||
+	    p->echo_seq > pr->seq)
+		return 0;
+	return pr->seq - p->echo_seq;
+}
+
 double
 probe_loss(const struct probe *pr)
 {

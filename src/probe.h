@@ -283,6 +283,13 @@ void	 probe_forget_peer(struct probe *);
 double	 probe_loss(const struct probe *);
 /* Frames dropped so far, whatever the reason (the counters' sum). */
 unsigned long probe_dropped(const struct probe *);
+/*
+ * How many of our probes were sent since the newest one the peer's newest
+ * frame echoes: 0 or 1 while the peer hears us, more when what we send
+ * does not get there while what it sends does.  0 when unknown (nothing
+ * taken, or its echo is of another epoch of ours).
+ */
+uint64_t probe_unheard(const struct probe *);
 
 /*
  * The socket-free core of probe_send and probe_receive, for tests and

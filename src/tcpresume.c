@@ -37,8 +37,8 @@
 struct tcpresume {
 	int		 fd;
 	struct tcp_key	 key;
-	int		 have;
-	uint32_t	 seq;
+	int		 have_ours, have_theirs;
+	uint32_t	 ours, theirs;	/* the newest of each */
 };
 
 static size_t
@@ -50,15 +50,17 @@ addr_len(int family)
 /* --- the capture --- */
 
 /*
- * The filter: outgoing IPv4 or IPv6 TCP of KEY, local to far end, cut to
- * SNAPLEN.  IPv6 with extension headers is not matched (vtund's
- * connections have none); IPv4 fragments are not either.
+ * The filter: KEY's TCP segments, cut to SNAPLEN: the outgoing ones (local
+ * to far end: what the socket retransmits) and the incoming ones (their
+ * acknowledgement number is where the socket's data stands).  IPv6 with
+ * extension headers is not matched (vtund's connections have none); IPv4
+ * fragments are not either.
  */
 struct prog {
-	struct sock_filter ins[48];
+	struct sock_filter ins[96];
 	unsigned	 n;
-	unsigned	 drops[24];	/* jumps to patch to the drop */
-	unsigned	 ndrops;
+	unsigned	 fails[48];	/* jumps to patch to the branch's end */
+	unsigned	 nfails;
 };
 
 static void
@@ -67,11 +69,11 @@ emit(struct prog *p, uint16_t code, uint32_t k)
 	p->ins[p->n++] = (struct sock_filter)BPF_STMT(code, k);
 }
 
-/* Go on if A == K, else drop. */
+/* Go on if A == K, else to the next branch. */
 static void
 require(struct prog *p, uint32_t k)
 {
-	p->drops[p->ndrops++] = p->n;
+	p->fails[p->nfails++] = p->n;
 	p->ins[p->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
 	    BPF_K, k, 0, 0);
 }
@@ -83,34 +85,36 @@ require_word(struct prog *p, uint32_t off, const uint8_t *bytes)
 	require(p, get32(bytes));
 }
 
+/* Accept packets of PKTTYPE from SRC to DST with PORTS (source << 16 |
+ * destination); anything else goes on to what follows. */
 static void
-build_filter(const struct tcp_key *key, struct prog *p)
+branch(struct prog *p, int family, uint32_t pkttype, const uint8_t *src,
+    const uint8_t *dst, uint32_t ports)
 {
-	uint32_t ports = (uint32_t)key->sport << 16 | key->dport;
 	unsigned i;
 
-	memset(p, 0, sizeof(*p));
+	p->nfails = 0;
 	emit(p, BPF_LD | BPF_B | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE);
-	require(p, PACKET_OUTGOING);
+	require(p, pkttype);
 	emit(p, BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL);
-	if (key->family == AF_INET6) {
+	if (family == AF_INET6) {
 		require(p, ETH_P_IPV6);
 		emit(p, BPF_LD | BPF_B | BPF_ABS, 6);	/* next header */
 		require(p, PROTO_TCP);
 		for (i = 0; i < 4; i++)
-			require_word(p, 8 + 4 * i, key->src + 4 * i);
+			require_word(p, 8 + 4 * i, src + 4 * i);
 		for (i = 0; i < 4; i++)
-			require_word(p, 24 + 4 * i, key->dst + 4 * i);
+			require_word(p, 24 + 4 * i, dst + 4 * i);
 		emit(p, BPF_LD | BPF_W | BPF_ABS, IP6_HLEN);
 		require(p, ports);
 	} else {
 		require(p, ETH_P_IP);
 		emit(p, BPF_LD | BPF_B | BPF_ABS, 9);	/* protocol */
 		require(p, PROTO_TCP);
-		require_word(p, 12, key->src);
-		require_word(p, 16, key->dst);
+		require_word(p, 12, src);
+		require_word(p, 16, dst);
 		emit(p, BPF_LD | BPF_H | BPF_ABS, 6);	/* fragment offset */
-		p->drops[p->ndrops++] = p->n;
+		p->fails[p->nfails++] = p->n;
 		p->ins[p->n++] = (struct sock_filter)BPF_JUMP(BPF_JMP |
 		    BPF_JSET | BPF_K, 0x1fff, 0, 0);	/* patched: jt */
 		emit(p, BPF_LDX | BPF_B | BPF_MSH, 0);	/* X = header length */
@@ -118,15 +122,25 @@ build_filter(const struct tcp_key *key, struct prog *p)
 		require(p, ports);
 	}
 	emit(p, BPF_RET | BPF_K, SNAPLEN);
-	for (i = 0; i < p->ndrops; i++) {
-		struct sock_filter *f = &p->ins[p->drops[i]];
-		uint8_t off = (uint8_t)(p->n - p->drops[i] - 1);
+	for (i = 0; i < p->nfails; i++) {
+		struct sock_filter *f = &p->ins[p->fails[i]];
+		uint8_t off = (uint8_t)(p->n - p->fails[i] - 1);
 
 		if (BPF_OP(f->code) == BPF_JSET)
 			f->jt = off;
 		else
 			f->jf = off;
 	}
+}
+
+static void
+build_filter(const struct tcp_key *key, struct prog *p)
+{
+	memset(p, 0, sizeof(*p));
+	branch(p, key->family, PACKET_OUTGOING, key->src, key->dst,
+	    (uint32_t)key->sport << 16 | key->dport);
+	branch(p, key->family, PACKET_HOST, key->dst, key->src,
+	    (uint32_t)key->dport << 16 | key->sport);
 	emit(p, BPF_RET | BPF_K, 0);
 }
 
@@ -166,6 +180,12 @@ fail:
 	return NULL;
 }
 
+int
+tcpresume_fd(const struct tcpresume *r)
+{
+	return r->fd;
+}
+
 void
 tcpresume_close(struct tcpresume *r)
 {
@@ -176,38 +196,65 @@ tcpresume_close(struct tcpresume *r)
 	free(r);
 }
 
-int
-tcpresume_parse(const struct tcp_key *key, const uint8_t *pkt, size_t len,
-    uint32_t *seq)
+/* Where the IP header says the segment goes: 1 KEY's way, -1 the other
+ * way, 0 neither.  *IP and *TOTAL: header and packet length. */
+static int
+direction(const struct tcp_key *key, const uint8_t *pkt, size_t len,
+    size_t *ip, size_t *total)
 {
-	size_t a = addr_len(key->family), ip, total, doff;
+	size_t a = addr_len(key->family), soff, doff;
 
 	if (key->family == AF_INET6) {
 		if (len < IP6_HLEN + 20 || pkt[0] >> 4 != 6 ||
 		    pkt[6] != PROTO_TCP)
 			return 0;
-		ip = IP6_HLEN;
-		total = IP6_HLEN + get16(pkt + 4);
-		if (memcmp(pkt + 8, key->src, a) != 0 ||
-		    memcmp(pkt + 24, key->dst, a) != 0)
-			return 0;
+		*ip = IP6_HLEN;
+		*total = IP6_HLEN + get16(pkt + 4);
+		soff = 8;
+		doff = 24;
 	} else {
 		if (len < IP4_HLEN || pkt[0] >> 4 != 4 || pkt[9] != PROTO_TCP)
 			return 0;
-		ip = (size_t)(pkt[0] & 0x0f) * 4;
-		total = get16(pkt + 2);
-		if (ip < IP4_HLEN || len < ip + 20 ||
-		    memcmp(pkt + 12, key->src, a) != 0 ||
-		    memcmp(pkt + 16, key->dst, a) != 0)
+		*ip = (size_t)(pkt[0] & 0x0f) * 4;
+		*total = get16(pkt + 2);
+		if (*ip < IP4_HLEN || len < *ip + 20)
 			return 0;
+		soff = 12;
+		doff = 16;
 	}
-	if (get16(pkt + ip) != key->sport || get16(pkt + ip + 2) != key->dport)
+	if (memcmp(pkt + soff, key->src, a) == 0 &&
+	    memcmp(pkt + doff, key->dst, a) == 0 &&
+	    get16(pkt + *ip) == key->sport && get16(pkt + *ip + 2) == key->dport)
+		return 1;
+	if (memcmp(pkt + soff, key->dst, a) == 0 &&
+	    memcmp(pkt + doff, key->src, a) == 0 &&
+	    get16(pkt + *ip) == key->dport && get16(pkt + *ip + 2) == key->sport)
+		return -1;
+	return 0;
+}
+
+int
+tcpresume_parse(const struct tcp_key *key, const uint8_t *pkt, size_t len,
+    uint32_t *seq)
+{
+	size_t ip, total, doff;
+	int dir = direction(key, pkt, len, &ip, &total);
+
+	if (dir == 0)
 		return 0;
 	doff = (size_t)(pkt[ip + 12] >> 4) * 4;
-	if (doff < 20 || total <= ip + doff)
-		return 0;		/* no data: an ACK */
-	*seq = get32(pkt + ip + 4);
-	return 1;
+	if (doff < 20)
+		return 0;
+	if (dir == 1) {
+		if (total <= ip + doff)
+			return 0;	/* ours without data: says nothing */
+		*seq = get32(pkt + ip + 4);
+		return TCPRESUME_OURS;
+	}
+	if (!(pkt[ip + 13] & 0x10))
+		return 0;		/* the peer's, without an ACK */
+	*seq = get32(pkt + ip + 8);	/* what it acknowledges */
+	return TCPRESUME_THEIRS;
 }
 
 int
@@ -218,14 +265,25 @@ tcpresume_head(struct tcpresume *r, uint32_t *seq)
 	ssize_t n;
 
 	while ((n = recv(r->fd, buf, sizeof(buf), MSG_TRUNC)) >= 0)
-		if (tcpresume_parse(&r->key, buf, (size_t)n < sizeof(buf) ?
+		switch (tcpresume_parse(&r->key, buf, (size_t)n < sizeof(buf) ?
 		    (size_t)n : sizeof(buf), &s)) {
-			r->seq = s;
-			r->have = 1;
+		case TCPRESUME_OURS:
+			r->ours = s;
+			r->have_ours = 1;
+			break;
+		case TCPRESUME_THEIRS:
+			r->theirs = s;
+			r->have_theirs = 1;
+			break;
 		}
-	if (r->have)
-		*seq = r->seq;
-	return r->have;
+	/* Our retransmission is the head itself; the far end's ACK is
+	 * where the head stands only once this kernel has taken it (not
+	 * when a local firewall dropped it after the capture). */
+	if (r->have_ours)
+		*seq = r->ours;
+	else if (r->have_theirs)
+		*seq = r->theirs;
+	return r->have_ours || r->have_theirs;
 }
 
 /* --- the message --- */

@@ -17,11 +17,14 @@
  *
  * The quoted sequence number must be the socket's snd_una exactly, which
  * the kernel tells no one (sock_diag has no sequence numbers).  It is
- * learnt from the wire: while a session is judged broken, a packet socket
- * with a filter for that one connection's outgoing data segments records
- * what the kernel retransmits — the head of its queue, snd_una.  The
- * capture is read only when it is needed and costs nothing meanwhile
- * (during an outage a retransmission leaves once per back-off interval).
+ * learnt from the wire: a packet socket with a filter for that one
+ * connection records what the kernel retransmits (the head of its queue:
+ * snd_una) and what the far end acknowledges (once the kernel has taken
+ * that segment, snd_una too).  It is open only while a session is judged
+ * broken, or for the moment the far end's next segment takes when our
+ * data is stuck while the far end's arrives; it is read when needed and
+ * costs nothing meanwhile (during an outage a retransmission leaves once
+ * per back-off interval).
  *
  * Both need CAP_NET_RAW, which the probes already use.  A message the
  * kernel does not accept (a wrong sequence, the socket busy) changes
@@ -46,11 +49,13 @@ struct tcpresume *tcpresume_open(const struct tcp_key *key);
 void	 tcpresume_close(struct tcpresume *);
 
 /*
- * Read what was recorded: 1 and *SEQ, the sequence number of the last
- * data segment the connection sent (during an outage: a retransmission
- * of the head, snd_una), 0 none seen yet.
+ * Read what was recorded: 1 and *SEQ, the socket's oldest unacknowledged
+ * byte as the newest segment recorded tells it (a retransmission of the
+ * head of its queue, or the peer's acknowledgement number), 0 none seen.
  */
 int	 tcpresume_head(struct tcpresume *, uint32_t *seq);
+/* Its descriptor, readable when a segment was recorded. */
+int	 tcpresume_fd(const struct tcpresume *);
 
 /*
  * Hand this host's kernel N (1..TCPRESUME_KICKS_MAX) messages that the
@@ -66,9 +71,13 @@ size_t	 tcpresume_message(const struct tcp_key *key, uint32_t seq,
 	    uint8_t *buf, size_t len);
 
 /*
- * The capture's view of one packet (IP header first): 1 and *SEQ when it
- * is a data segment of KEY sent by its local end, else 0.
+ * The capture's view of one packet (IP header first): TCPRESUME_OURS and
+ * *SEQ its sequence number for a data segment of KEY sent by its local
+ * end; TCPRESUME_THEIRS and *SEQ the number it acknowledges for a segment
+ * of the far end's with an ACK; else 0.
  */
+#define TCPRESUME_OURS		1
+#define TCPRESUME_THEIRS	2
 int	 tcpresume_parse(const struct tcp_key *key, const uint8_t *pkt,
 	    size_t len, uint32_t *seq);
 

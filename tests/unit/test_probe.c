@@ -514,6 +514,31 @@ test_unheard_sender(void)
 
 /* A slow link after a reset: the peer's echoes lag far behind, but they
  * show it heard us since, and that proves it. */
+/*
+ * What we send stops getting there while the peer's frames still come:
+ * the count of our probes the peer has not echoed grows; once it hears
+ * us again it is back to 0 or 1.
+ */
+static void
+test_unheard_count(void)
+{
+	struct probe a, b;
+	uint8_t lost[PROBE_FRAME_LEN];
+	int i;
+
+	setup(&a, &b);
+	CHECK_INT(probe_unheard(&a), 0);	/* nothing known */
+	converse(&a, &b, 3);
+	CHECK(probe_unheard(&a) <= 1);
+	for (i = 0; i < 4; i++) {
+		CHECK_INT(probe_make(&a, lost, sizeof(lost)), PROBE_FRAME_LEN);
+		CHECK_INT(xfer(&b, &a), 1);	/* B's frames still come */
+	}
+	CHECK_INT(probe_unheard(&a), 4);
+	converse(&a, &b, 1);
+	CHECK(probe_unheard(&a) <= 1);
+}
+
 static void
 test_slow_peer_proven_after_reset(void)
 {
@@ -649,6 +674,7 @@ main(void)
 	RUN(test_reflection_of_earlier_lifetime);
 	RUN(test_window);
 	RUN(test_unheard_sender);
+	RUN(test_unheard_count);
 	RUN(test_slow_peer_proven_after_reset);
 	RUN(test_counters);
 	RUN(test_mtu_state);

@@ -1,6 +1,6 @@
 /*
  * Unit tests for src/tcpresume.c: the RFC 6069 message it hands the
- * kernel, and its reading of captured segments.  Checksums are verified
+ * kernel, and its reading of captured segments (ours and the far end's).  Checksums are verified
  * the way a receiver does (the one's complement sum over the message, the
  * ICMPv6 pseudo-header included, is 0xffff).
  *
@@ -148,10 +148,10 @@ test_parse(void)
 
 	key4(&k);
 	n = segment4(&k, 123456, 50, p);
-	CHECK_INT(tcpresume_parse(&k, p, n, &seq), 1);
+	CHECK_INT(tcpresume_parse(&k, p, n, &seq), TCPRESUME_OURS);
 	CHECK_INT(seq, 123456);
 	/* Cut by the capture's snap length: the headers are enough. */
-	CHECK_INT(tcpresume_parse(&k, p, 40, &seq), 1);
+	CHECK_INT(tcpresume_parse(&k, p, 40, &seq), TCPRESUME_OURS);
 	/* A pure ACK carries no data: it says nothing of snd_una. */
 	n = segment4(&k, 99, 0, p);
 	CHECK_INT(tcpresume_parse(&k, p, n, &seq), 0);
@@ -165,6 +165,21 @@ test_parse(void)
 	other.sport = k.sport;
 	n = segment4(&other, 5, 10, p);
 	CHECK_INT(tcpresume_parse(&k, p, n, &seq), 0);
+	/* The far end's segment: its ACK tells where our data stands. */
+	memcpy(other.src, k.dst, 4);
+	memcpy(other.dst, k.src, 4);
+	other.sport = k.dport;
+	other.dport = k.sport;
+	n = segment4(&other, 777, 0, p);
+	CHECK_INT(tcpresume_parse(&k, p, n, &seq), 0);	/* no ACK flag */
+	p[33] = 0x10;					/* ACK */
+	p[28] = 0x01;
+	p[29] = 0x02;
+	p[30] = 0x03;
+	p[31] = 0x04;
+	CHECK_INT(tcpresume_parse(&k, p, n, &seq), TCPRESUME_THEIRS);
+	CHECK_INT(seq, 0x01020304);
+	seq = 123456;
 	/* Truncated or not IPv4. */
 	n = segment4(&k, 5, 10, p);
 	CHECK_INT(tcpresume_parse(&k, p, 30, &seq), 0);
