@@ -60,6 +60,9 @@ mutant far-end-flap-restarts src/tunnel.c \
 mutant sleeping-replacement-uncounted src/tunnel.c \
     's/^\tt->restart_ms = now;\t\t\/\* the flap rule counts from it too \*\/$/\t;/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_sleeping_client_replaced'
+mutant unheard-never-nudged src/tunnel.c \
+    's/^\tif (t->ops->nudge(t->ctx) == 0)$/\tif (0)/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_unheard_nudged'
 mutant flap-waits-every-time src/tunnel.c \
     's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'

@@ -302,17 +302,24 @@ send_probe(void *arg)
 }
 
 /*
- * While the session is judged broken (its probes paused) the segments its
- * socket retransmits are recorded, so that it can be resumed the moment
- * the path works again (tcpresume.h).
+ * The capture of vtund's connection (tcpresume.h) is open while the
+ * session is judged broken (its probes paused), read when the path works
+ * again; or for a nudge, watched until the far end's next segment.
  */
+static int		 capture_broken;	/* wanted: judged broken */
+static int		 nudging;		/* wanted: kick at a segment */
+static struct ev_timer	 nudge_timer;
+
+static void	 nudge_end(void *);
+
 static void
-capture_set(int on)
+capture_update(void)
 {
 	static int warned;
 	char k[128];
 
-	if (!on || !have_key) {
+	if (!have_key || (!capture_broken && !nudging)) {
+		nudge_end(NULL);	/* no key: no nudge either */
 		tcpresume_close(capture);
 		capture = NULL;
 		return;
@@ -321,12 +328,13 @@ capture_set(int on)
 		return;
 	if ((capture = tcpresume_open(&key)) == NULL && !warned++) {
 		tcpinfo_key_str(&key, k, sizeof(k));
-		log_warn("tunnel: recording the retransmissions of %s", k);
+		log_warn("tunnel: recording the segments of %s", k);
 	}
 }
 
+/* Hand the kernel the RFC 6069 messages for S; 1 told, 0 cannot. */
 static int
-op_resume(void *ctx, const struct tunnel_tcp *s)
+kick(const struct tunnel_tcp *s)
 {
 	unsigned n = s->backoff + 1;
 	uint32_t seq;
@@ -346,10 +354,62 @@ op_resume(void *ctx, const struct tunnel_tcp *s)
 	return 1;
 }
 
+static int
+op_resume(void *ctx, const struct tunnel_tcp *s)
+{
+	return kick(s);
+}
+
+/* The nudge is over (done, or no segment came in time). */
+static void
+nudge_end(void *arg)
+{
+	if (!nudging)
+		return;
+	nudging = 0;
+	ev_timer_cancel(&nudge_timer);
+	if (capture != NULL)
+		ev_del_fd(tcpresume_fd(capture));
+	if (!capture_broken) {
+		tcpresume_close(capture);
+		capture = NULL;
+	}
+}
+
+/* A segment was recorded: the kernel is told now, if still stuck. */
+static void
+nudge_readable(int fd, void *arg)
+{
+	struct tunnel_tcp s;
+
+	if (op_tcp(NULL, &s) == 1 && s.unacked > 0 && s.retransmits > 0)
+		(void)kick(&s);
+	nudge_end(NULL);
+}
+
+static int
+op_nudge(void *ctx)
+{
+	if (!have_key || nudging)
+		return -1;
+	nudging = 1;
+	capture_update();
+	if (capture == NULL ||
+	    ev_add_fd(tcpresume_fd(capture), nudge_readable, NULL) == -1) {
+		nudging = 0;
+		capture_update();
+		return -1;
+	}
+	ev_timer_set(&nudge_timer, 2 * tc->conf->probe_interval_ms,
+	    nudge_end, NULL);
+	return 0;
+}
+
 static void
 op_probes(void *ctx, int on)
 {
-	capture_set(!on);
+	capture_broken = !on;
+	capture_update();
 	if (tc->conf->liveness != LIVENESS_PROBE || probing == on)
 		return;
 	probing = on;
@@ -361,7 +421,7 @@ static void
 op_new_session(void *ctx)
 {
 	have_key = 0;
-	capture_set(0);
+	capture_update();
 	hold_until = clock_ms() + PROBE_HOLD_MS;
 	datapath_tap_changed();
 	probe_forget_peer(&pr);	/* a new session: a new peer state
@@ -434,7 +494,7 @@ op_mail(void *ctx, const char *what)
 static const struct tunnel_ops ops = {
 	op_tap_rx, op_tcp, op_ask_probe, op_reach, op_ask_lock,
 	op_end_session, op_start_client, op_signal_client, op_probes,
-	op_resume, op_new_session, op_arm, op_wake, op_record, op_mail,
+	op_resume, op_nudge, op_new_session, op_arm, op_wake, op_record, op_mail,
 };
 
 static void
@@ -570,6 +630,9 @@ drain_probes(void)
 		probes_rx += (uint64_t)n + (probe_dropped(&pr) - before);
 		(void)tunnel_input(&tc->tunnel, TI_PROBE, NULL,
 		    pr.last_rx_ms ? pr.last_rx_ms : clock_ms());
+		if (probe_unheard(&pr) >= TUNNEL_UNHEARD_PROBES)
+			(void)tunnel_input(&tc->tunnel, TI_UNHEARD, NULL,
+			    clock_ms());
 	} else if (n == 0) {
 		probes_rx += probe_dropped(&pr) - before;
 	} else if (pr.fd != -1) {
@@ -709,6 +772,7 @@ datapath_stop(void)
 		ev_del_fd(pr.fd);
 	watched = -1;
 	probe_close(&pr);
+	nudge_end(NULL);
 	tcpresume_close(capture);
 	capture = NULL;
 	tcpinfo_close(ti);

@@ -39,6 +39,7 @@ static const char *const input_names[TI_MAX] = {
 	[TI_END_DONE] = "end done", [TI_CHECK] = "check",
 	[TI_COUNTERS_ALIVE] = "counters rose",
 	[TI_COUNTERS_DEAD] = "counters still",
+	[TI_UNHEARD] = "unheard",
 };
 
 const char *
@@ -150,6 +151,36 @@ kick(struct tunnel *t, struct tunnel_tcp *s)
 	    s->unacked == 0 || s->retransmits == 0)
 		return 0;
 	return t->ops->resume(t->ctx, s) == 1;
+}
+
+/*
+ * The peer's probes come but do not echo ours: what it sends gets here,
+ * what we send does not get there.  When our socket is stuck in a
+ * retransmission back-off meanwhile (the underlay flapped, and the far
+ * end got through first), the kernel is told the path works at the far
+ * end's next segment (tcpresume.h).  A busy link's socket is left alone:
+ * ACKs keep arriving, or it has backed off only once.
+ */
+static void
+unheard(struct tunnel *t, uint64_t now)
+{
+	struct tunnel_tcp s;
+	int changed;
+
+	if ((t->state != TS_UP && t->state != TS_SUSPECT) ||
+	    (t->nudge_ms != 0 && now - t->nudge_ms < TUNNEL_NUDGE_EVERY_MS) ||
+	    t->ifindex == 0 || tcp_sample(t, &s, &changed) != 1 || changed ||
+	    s.unacked == 0 || s.retransmits < 2 || !s.rto_pending ||
+	    s.last_ack_ms < TUNNEL_NUDGE_QUIET_MS ||
+	    s.rto_in_ms < TUNNEL_NUDGE_QUIET_MS)
+		return;
+	t->nudge_ms = now;
+	if (t->ops->nudge(t->ctx) == 0)
+		log_info("tunnel: the peer's probes come but ours do not get "
+		    "there; vtund's TCP waits out its retransmission back-off "
+		    "(%u timeouts in a row, the next in %.1f s): telling the "
+		    "kernel the path works at the far end's next segment",
+		    s.retransmits, secs(s.rto_in_ms));
 }
 
 /* Something arrived: back to UP, this end's own back-off undone too. */
@@ -1049,6 +1080,9 @@ tunnel_input(struct tunnel *t, enum tunnel_input in, const void *arg,
 		return check(t, now);
 	case TI_COUNTERS_ALIVE:
 		probe(t, now);
+		return 0;
+	case TI_UNHEARD:
+		unheard(t, now);
 		return 0;
 	case TI_COUNTERS_DEAD:
 		if (t->state == TS_UP || t->state == TS_SUSPECT)

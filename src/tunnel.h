@@ -72,6 +72,8 @@ enum tunnel_input {
 	TI_CHECK,	/* check 5 runs: act if an action is due */
 	TI_COUNTERS_ALIVE,/* LIVENESS counters: the seed's rule saw flow */
 	TI_COUNTERS_DEAD,/* and two checks without it */
+	TI_UNHEARD,	/* the peer's probes come, but echo none of our last
+			 * TUNNEL_UNHEARD_PROBES: ours do not get there */
 	TI_MAX
 };
 
@@ -136,6 +138,10 @@ struct tunnel_ops {
 	 * socket S, in retransmission back-off, retransmits now
 	 * (tcpresume.h).  1 told, 0 cannot (nothing learnt yet). */
 	int	(*resume)(void *ctx, const struct tunnel_tcp *s);
+	/* The same when what was learnt of the socket is not enough: tell
+	 * the kernel at the far end's next segment, which says where our
+	 * data stands.  0 under way, -1 cannot. */
+	int	(*nudge)(void *ctx);
 	/* A new session: forget what the probes knew of the old one. */
 	void	(*new_session)(void *ctx);
 	/* Arm the one deadline (absolute monotonic ms; 0 cancels). */
@@ -197,6 +203,7 @@ struct tunnel {
 	uint64_t		 restart_ms;	/* the last one */
 	uint64_t		 flap_wait_ms;	/* last wait for vtund's own retry */
 	uint64_t		 far_wait_ms;	/* and for the far end's */
+	uint64_t		 nudge_ms;	/* the kernel last told, unheard */
 	uint64_t		 rx_session;	/* tap RX when the session began
 						 * (UINT64_MAX: unknown) */
 	int			 replace;	/* next restart replaces */
@@ -251,6 +258,10 @@ const char *tunnel_input_name(enum tunnel_input);
 #define TUNNEL_CONNECT_REACH_MS	1000	/* connecting longer: watch */
 #define TUNNEL_PEER_ASK_MS	5000	/* re-ask "probe" at most this often */
 #define TUNNEL_FLAP_WINDOW_MS	60000	/* a restart this recent, and ... */
+#define TUNNEL_UNHEARD_PROBES	3	/* of ours unechoed: we are not heard */
+#define TUNNEL_NUDGE_EVERY_MS	2000	/* unheard: tell the kernel at most */
+#define TUNNEL_NUDGE_QUIET_MS	500	/* no ACK for this long, and its next
+					 * retransmission this far away */
 #define TUNNEL_FAR_RETRY_MS	3000	/* the far end's retransmission, after
 					 * a down period of a few seconds */
 #define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK,

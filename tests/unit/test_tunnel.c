@@ -63,6 +63,7 @@ struct world {
 	uint64_t	 answer_at;	/* a peer answer due */
 	enum tunnel_input answer;
 	int		 starts, hups, kills, ends, records, mails, asks, kicks;
+	int		 nudges;
 	char		 mail[200];
 	char		 trail[1024];
 	enum tunnel_state last;
@@ -195,6 +196,18 @@ w_resume(void *ctx, const struct tunnel_tcp *s)
 	return 1;
 }
 
+/* At the far end's next segment: the same as w_resume. */
+static int
+w_nudge(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->nudges++;
+	if (w->path_ok && w->tcp.unacked > 0)
+		w->rto_at = w->now + 50;
+	return 0;
+}
+
 static void w_new_session(void *ctx) { (void)ctx; }
 static void w_arm(void *ctx, uint64_t at) { ((struct world *)ctx)->deadline = at; }
 static void w_wake(void *ctx) { ((struct world *)ctx)->wake = 1; }
@@ -217,8 +230,8 @@ w_mail(void *ctx, const char *what)
 
 static const struct tunnel_ops ops = {
 	w_tap_rx, w_tcp, w_ask_probe, w_reach, w_ask_lock, w_end_session,
-	w_start_client, w_signal_client, w_probes, w_resume, w_new_session,
-	w_arm,
+	w_start_client, w_signal_client, w_probes, w_resume, w_nudge,
+	w_new_session, w_arm,
 	w_wake, w_record, w_mail,
 };
 
@@ -339,8 +352,12 @@ step(struct world *w)
 	if (w->session && w->lan_busy && w->path_ok)
 		w->rx += 3;
 	if (w->session && w->path_ok && w->peer_probes && !w->far_frozen &&
-	    w->now % 1000 == 500)
+	    w->now % 1000 == 500) {
 		feed(w, TI_PROBE, NULL);
+		/* its probes echo ours only once ours get there */
+		if (w->tcp.unacked > 0 && w->tcp.retransmits > 0)
+			feed(w, TI_UNHEARD, NULL);
+	}
 	/* An attempt every 250 ms: an answer in 10 ms, a silence in 500. */
 	if (w->reach_waiting && w->underlay_ok &&
 	    (w->now - w->reach_asked) % 250 == STEP) {
@@ -687,6 +704,40 @@ test_server_outage_resumes(void)
 }
 
 /*
+ * The server end on a flapping underlay: a 2.5 s down period (too short
+ * for a verdict), then the client's probes come again (it got through
+ * first) while the server's socket waits out its back-off.  The kernel is
+ * told at the client's next segment instead.  Backed off only once (a
+ * busy link's loss), a socket is left alone.
+ */
+static void
+test_unheard_nudged(void)
+{
+	struct world w;
+
+	world_init(&w, 0);
+	w.path_ok = 0;
+	run(&w, 2450);			/* the peer's next probe: at 2.5 s */
+	CHECK(w.tcp.retransmits >= 2);
+	CHECK(w.t.state == TS_UP || w.t.state == TS_SUSPECT);	/* no verdict */
+	w.path_ok = 1;
+	CHECK(w.tcp.unacked > 0 && w.rto_at - w.now > 1000);
+	run(&w, 1100);
+	CHECK_INT(w.nudges, 1);
+	CHECK_INT(w.kicks, 0);		/* no verdict: nothing else told it */
+	CHECK_INT(w.tcp.unacked, 0);	/* retransmitted and acknowledged */
+	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.hups + w.kills, 0);
+	/* One timeout only. */
+	w.nudges = 0;
+	w.path_ok = 0;
+	run(&w, 400);
+	w.path_ok = 1;
+	run(&w, 2000);
+	CHECK_INT(w.nudges, 0);
+}
+
+/*
  * Only a verdict of broken lets the kernel be told: a session merely
  * suspect (a busy, lossy link whose TCP backs off) keeps its back-off,
  * which is its congestion control.
@@ -897,6 +948,7 @@ main(void)
 	RUN(test_outage_holds_then_replaces);
 	RUN(test_server_outage_resumes);
 	RUN(test_suspect_keeps_its_backoff);
+	RUN(test_unheard_nudged);
 	RUN(test_flapping_underlay);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);
