@@ -216,6 +216,7 @@ struct peer_chan {
 	struct ev_timer	 waited;	/* requests queued behind the hello */
 	uint64_t	 next_connect;	/* ms: back-off */
 	uint64_t	 backoff_ms;
+	uint64_t	 hello_ms;	/* the hello's patience */
 	int		 warned;	/* the failure was logged */
 };
 
@@ -275,8 +276,12 @@ chan_timeout(void *arg)
 	struct peer_chan *ch = arg;
 	char why[64];
 
-	snprintf(why, sizeof(why), "no reply within %d s",
-	    (ch->up ? PEER_TIMEOUT_MS : PEER_CONNECT_TIMEOUT_MS) / 1000);
+	snprintf(why, sizeof(why), "no reply within %llu s",
+	    (unsigned long long)(ch->up ? PEER_TIMEOUT_MS : ch->hello_ms) /
+	    1000);
+	/* ssh was still connecting: it gets longer next time. */
+	if (!ch->up && (ch->hello_ms *= 2) > PEER_CONNECT_TIMEOUT_MAX_MS)
+		ch->hello_ms = PEER_CONNECT_TIMEOUT_MAX_MS;
 	chan_fail(ch, why);
 }
 
@@ -310,8 +315,8 @@ chan_send_next(struct peer_chan *ch)
 	}
 	ch->in_flight = 1;
 	/* Until the hello's answer, ssh is still connecting. */
-	ev_timer_set(&ch->timeout, ch->up ? PEER_TIMEOUT_MS :
-	    PEER_CONNECT_TIMEOUT_MS, chan_timeout, ch);
+	ev_timer_set(&ch->timeout, ch->up ? PEER_TIMEOUT_MS : ch->hello_ms,
+	    chan_timeout, ch);
 }
 
 static void
@@ -329,6 +334,7 @@ hello_done(const char *reply, void *arg)
 	ev_timer_cancel(&ch->waited);
 	ch->warned = 0;
 	ch->backoff_ms = PEER_BACKOFF_MIN_MS;
+	ch->hello_ms = PEER_CONNECT_TIMEOUT_MS;
 	log_info("peer %s: connected (%s)", ch->host, reply + 3);
 }
 
@@ -450,6 +456,7 @@ peerchan_new(const struct config *conf, const char *host)
 	ch->conf = conf;
 	snprintf(ch->host, sizeof(ch->host), "%s", host);
 	ch->backoff_ms = PEER_BACKOFF_MIN_MS;
+	ch->hello_ms = PEER_CONNECT_TIMEOUT_MS;
 	return ch;
 }
 

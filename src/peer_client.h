@@ -28,6 +28,9 @@
  * machine, can take seconds for the key exchange).
  */
 #define PEER_CONNECT_TIMEOUT_MS	20000
+/* A hello that timed out gets twice as long next time, up to this: ssh
+ * on a slow, loaded host or link may need longer than 20 s. */
+#define PEER_CONNECT_TIMEOUT_MAX_MS	120000
 #define PEER_BACKOFF_MIN_MS	1000
 #define PEER_BACKOFF_MAX_MS	60000
 #define PEER_QUEUE_MAX		4096	/* requests waiting on one channel */
