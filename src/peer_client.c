@@ -4,7 +4,8 @@
  * A connection is PEER_COMMAND's process with a pipe each way.  Blocking
  * calls poll with a deadline; the worker's channel queues requests, sends
  * one at a time and gives up on a request after PEER_TIMEOUT_MS (on the
- * hello, which waits for ssh to connect, PEER_CONNECT_TIMEOUT_MS; a request
+ * hello, which waits for ssh to connect, PEER_CONNECT_TIMEOUT_MS, doubled
+ * after each time it ran out, up to PEER_CONNECT_TIMEOUT_MAX_MS; a request
  * made before the hello's answer waits for it at most PEER_TIMEOUT_MS, or
  * not at all), closing
  * the connection, failing what was queued and backing off before the next
