@@ -49,10 +49,10 @@ mutant resume-quotes-wrong-seq src/tcpresume.c \
     's/^\tput32(q + h + 4, seq);$/\tput32(q + h + 4, seq + 1);/' \
     "$U/t_resume" "$U/t_resume" 'test_resume_ipv4'
 mutant resume-never-told src/tunnel.c \
-    's/^\treturn t->ops->resume(t->ctx, s) == 1;$/\treturn 0;/' \
+    's/^\t    t->ops->resume(t->ctx, s) == 1;$/\t    0;/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_outage_resumes'
 mutant resume-undoes-busy-backoff src/tunnel.c \
-    's/^\t    t->state == TS_REACHING || t->state == TS_DEAD) \&\& kick(t, \&s))$/\t    1) \&\& kick(t, \&s))/' \
+    's/^\t    t->state == TS_REACHING || t->state == TS_DEAD) \&\&$/\t    1) \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_suspect_keeps_its_backoff'
 mutant far-end-flap-restarts src/tunnel.c \
     's/^\t\tif (far_end_flaps(t, now))$/\t\tif (0 \&\& far_end_flaps(t, now))/' \

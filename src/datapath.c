@@ -49,7 +49,7 @@ static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
 static uint64_t		 probes_rx, probes_tx;
-static struct tcpresume	*capture;	/* while the session is broken */
+static struct tcpresume	*capture;	/* capture_update() says when */
 
 static void	 feed(enum tunnel_input in);
 static void	 watch_probes(void);
@@ -318,8 +318,9 @@ capture_update(void)
 	static int warned;
 	char k[128];
 
-	if (!have_key || (!capture_broken && !nudging)) {
+	if (!have_key)
 		nudge_end(NULL);	/* no key: no nudge either */
+	if (!have_key || (!capture_broken && !nudging)) {
 		tcpresume_close(capture);
 		capture = NULL;
 		return;
@@ -334,7 +335,7 @@ capture_update(void)
 
 /* Hand the kernel the RFC 6069 messages for S; 1 told, 0 cannot. */
 static int
-kick(const struct tunnel_tcp *s)
+op_resume(void *ctx, const struct tunnel_tcp *s)
 {
 	unsigned n = s->backoff + 1;
 	uint32_t seq;
@@ -354,12 +355,6 @@ kick(const struct tunnel_tcp *s)
 	return 1;
 }
 
-static int
-op_resume(void *ctx, const struct tunnel_tcp *s)
-{
-	return kick(s);
-}
-
 /* The nudge is over (done, or no segment came in time). */
 static void
 nudge_end(void *arg)
@@ -370,10 +365,7 @@ nudge_end(void *arg)
 	ev_timer_cancel(&nudge_timer);
 	if (capture != NULL)
 		ev_del_fd(tcpresume_fd(capture));
-	if (!capture_broken) {
-		tcpresume_close(capture);
-		capture = NULL;
-	}
+	capture_update();
 }
 
 /* A segment was recorded: the kernel is told now, if still stuck. */
@@ -383,7 +375,7 @@ nudge_readable(int fd, void *arg)
 	struct tunnel_tcp s;
 
 	if (op_tcp(NULL, &s) == 1 && s.unacked > 0 && s.retransmits > 0)
-		(void)kick(&s);
+		(void)op_resume(NULL, &s);
 	nudge_end(NULL);
 }
 

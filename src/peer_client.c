@@ -281,8 +281,11 @@ chan_timeout(void *arg)
 	    (unsigned long long)(ch->up ? PEER_TIMEOUT_MS : ch->hello_ms) /
 	    1000);
 	/* ssh was still connecting: it gets longer next time. */
-	if (!ch->up && (ch->hello_ms *= 2) > PEER_CONNECT_TIMEOUT_MAX_MS)
-		ch->hello_ms = PEER_CONNECT_TIMEOUT_MAX_MS;
+	if (!ch->up) {
+		ch->hello_ms *= 2;
+		if (ch->hello_ms > PEER_CONNECT_TIMEOUT_MAX_MS)
+			ch->hello_ms = PEER_CONNECT_TIMEOUT_MAX_MS;
+	}
 	chan_fail(ch, why);
 }
 

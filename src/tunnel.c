@@ -136,21 +136,26 @@ tcp_sample(struct tunnel *t, struct tunnel_tcp *s, int *changed)
 	return 1;
 }
 
-/*
- * The path works again (the server answers, or something arrived through
- * it) while vtund's socket still waits out its retransmission back-off:
- * tell the kernel (RFC 6069), so that it retransmits now rather than in
- * up to two minutes.  1 told, with *S the socket as it was.
- */
+/* This session's own socket, the one it had: 1 and *S, else 0. */
 static int
-kick(struct tunnel *t, struct tunnel_tcp *s)
+session_tcp(struct tunnel *t, struct tunnel_tcp *s)
 {
 	int changed;
 
-	if (t->ifindex == 0 || tcp_sample(t, s, &changed) != 1 || changed ||
-	    s->unacked == 0 || s->retransmits == 0)
-		return 0;
-	return t->ops->resume(t->ctx, s) == 1;
+	return t->ifindex != 0 && tcp_sample(t, s, &changed) == 1 && !changed;
+}
+
+/*
+ * The path works again (the server answers, or something arrived through
+ * it) while vtund's socket S still waits out its retransmission back-off:
+ * tell the kernel (RFC 6069), so that it retransmits now rather than in
+ * up to two minutes.  1 told.
+ */
+static int
+tell_kernel(struct tunnel *t, const struct tunnel_tcp *s)
+{
+	return s->unacked > 0 && s->retransmits > 0 &&
+	    t->ops->resume(t->ctx, s) == 1;
 }
 
 /*
@@ -165,11 +170,10 @@ static void
 unheard(struct tunnel *t, uint64_t now)
 {
 	struct tunnel_tcp s;
-	int changed;
 
 	if ((t->state != TS_UP && t->state != TS_SUSPECT) ||
 	    (t->nudge_ms != 0 && now - t->nudge_ms < TUNNEL_NUDGE_EVERY_MS) ||
-	    t->ifindex == 0 || tcp_sample(t, &s, &changed) != 1 || changed ||
+	    !session_tcp(t, &s) ||
 	    s.unacked == 0 || s.retransmits < 2 || !s.rto_pending ||
 	    s.last_ack_ms < TUNNEL_NUDGE_QUIET_MS ||
 	    s.rto_in_ms < TUNNEL_NUDGE_QUIET_MS)
@@ -192,7 +196,8 @@ back_up(struct tunnel *t, uint64_t now, const char *ev)
 	/* Only after a verdict of broken: a busy link's own back-off is
 	 * its congestion control, not ours to undo. */
 	if ((t->state == TS_BROKEN || t->state == TS_OUTAGE ||
-	    t->state == TS_REACHING || t->state == TS_DEAD) && kick(t, &s))
+	    t->state == TS_REACHING || t->state == TS_DEAD) &&
+	    session_tcp(t, &s) && tell_kernel(t, &s))
 		change_state(t, TS_UP, now, "%s; told the kernel the path is "
 		    "back: vtund's TCP retransmits now, not in %.1f s", ev,
 		    secs(s.rto_in_ms));
@@ -473,9 +478,9 @@ static void
 underlay_back(struct tunnel *t, uint64_t now)
 {
 	struct tunnel_tcp s;
-	int changed, view;
+	int same = session_tcp(t, &s);
 
-	if (kick(t, &s)) {
+	if (same && tell_kernel(t, &s)) {
 		change_state(t, TS_RESUMING, now, "the server answers again "
 		    "after %.1f s; told the kernel the path is back: the old "
 		    "session's TCP retransmits now, not in %.1f s",
@@ -485,12 +490,11 @@ underlay_back(struct tunnel *t, uint64_t now)
 		arm(t, now + TUNNEL_RESUME_WAIT_MS + 2 * (uint64_t)s.rtt_ms);
 		return;
 	}
-	view = t->ifindex ? tcp_sample(t, &s, &changed) : 0;
 	if (flapping(t, now)) {
 		outage_over(t, now);
 		return;
 	}
-	if (view == 1 && !changed && s.unacked == 0 && s.waiting == 0) {
+	if (same && s.unacked == 0 && s.waiting == 0) {
 		change_state(t, TS_UP, now, "the server answers again after "
 		    "%.1f s; the old session owes nothing and resumes",
 		    secs(now - t->outage_ms));
