@@ -464,11 +464,14 @@ else
 	not_ok "vm/peer-remote-switch-reaches-the-hub"
 fi
 vtundfix on tap0 remote bridge >/dev/null 2>&1
-# Under TCG the hub's ssh to this end takes 5-20 s to connect, and an
-# attempt that outlasts the 20 s hello is made again: 90 s (one CI run
-# needed 74 s; on real hardware it takes a fraction of a second).
-if wait_for 90 sh -c "grep -q 'Accepted publickey for vtundfix from 10.99.0.1' $SSHD/sshd_cli.log &&
-    vtundfix -f $SRV_CONF status --json | grep -q '\"peer\":{\"switches\":{\"service\":true'"; then
+# The hub opens its channel to a client only when it has something to
+# ask: here the status below is the asker, so it comes first (asked after
+# sshd's log, it waited for a connection only it could start).  Under TCG
+# the hub's ssh to this end takes 5-20 s to connect, and an attempt that
+# outlasts the 20 s hello is made again with twice as long: 90 s (on real
+# hardware it takes a fraction of a second).
+if wait_for 90 sh -c "vtundfix -f $SRV_CONF status --json | grep -q '\"peer\":{\"switches\":{\"service\":true' &&
+    grep -q 'Accepted publickey for vtundfix from 10.99.0.1' $SSHD/sshd_cli.log"; then
 	ok "vm/peer-hub-to-client-into-the-sandboxed-daemon"
 else
 	not_ok "vm/peer-hub-to-client-into-the-sandboxed-daemon: $(vtundfix -f "$SRV_CONF" status --json 2>&1 | grep -o '"peer":{[^}]*}' | head -1)"
