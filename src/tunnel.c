@@ -74,6 +74,11 @@ change_state(struct tunnel *t, enum tunnel_state to, uint64_t now,
 	if (to != t->state)
 		log_info("tunnel: %s -> %s: %s", state_names[t->state],
 		    state_names[to], t->why);
+	/* Up again after a fault: the next round clears it (no round runs
+	 * during an outage or a resume). */
+	if (to == TS_UP && t->state != TS_UP && t->state != TS_SUSPECT &&
+	    t->state != TS_NOSESSION)
+		t->ops->wake(t->ctx);
 	t->state = to;
 	t->since_ms = now;
 	t->transitions++;
@@ -705,11 +710,12 @@ check(struct tunnel *t, uint64_t now)
 			return CR_WAIT;
 		}
 		return restart(t, now);
+	/* Both end on an input (the server's answer, a probe) or on the
+	 * machine's own timer, never on a round: a round during an outage
+	 * would look at every link and process for nothing. */
 	case TS_OUTAGE:
-		t->settle_ms = TUNNEL_REACH_EVERY_MS;
 		return CR_FAULT;
 	case TS_RESUMING:
-		t->settle_ms = TUNNEL_RESUME_WAIT_MS;
 		return CR_WAIT;
 	case TS_BROKEN:
 		return CR_SKIP;
