@@ -48,6 +48,7 @@ static struct tcp_addrs	 peer_addrs;
 static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
+static int		 said_dump;	/* the fallback is logged once */
 static uint64_t		 probes_rx, probes_tx;
 static struct tcpresume	*capture;	/* capture_update() says when */
 
@@ -80,6 +81,51 @@ session_pid(void)
 	return procs_session_locked(tc->tap->session, &pid) == 1 ? pid : 0;
 }
 
+/* K is this session's connection: to or from the peer on vtund's port. */
+static int
+ours(const struct tcp_key *k)
+{
+	size_t i;
+
+	if ((tc->conf->machine == ROLE_CLIENT ? k->dport : k->sport) !=
+	    sess.port)
+		return 0;
+	for (i = 0; i < peer_addrs.n; i++)
+		if (peer_addrs.family[i] == k->family &&
+		    memcmp(peer_addrs.addr[i], k->dst, k->family == AF_INET ?
+		    4 : 16) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The session's connection among the sockets its vtund process holds,
+ * read from them (processes.h): 1 with KEY and *S, 0 it holds none, -1
+ * they cannot be read so (no CAP_SYS_PTRACE, an old kernel).
+ */
+static int
+held_socket(pid_t pid, struct tcp_key *k, struct tunnel_tcp *s)
+{
+	struct proc_socket ps[8];
+	int n, i;
+
+	if (pid <= 0)
+		return -1;
+	if ((n = procs_sockets(pid, ps, 8)) == -1) {
+		/* Not permitted: the supervisor said so at start. */
+		if ((errno == EPERM || errno == ENOSYS) && !said_dump++)
+			log_debug("tunnel: vtund's sockets cannot be read "
+			    "(%s): a dump instead", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (tcpinfo_key(&ps[i].local, &ps[i].remote, k) == 0 &&
+		    ours(k) && tcpinfo_get(ti, k, s) == 1)
+			return 1;
+	return 0;
+}
+
+/* Exactly, from the process's sockets; else with a filtered dump. */
 static int
 find_socket(struct tunnel_tcp *s)
 {
@@ -88,6 +134,10 @@ find_socket(struct tunnel_tcp *s)
 	pid_t pid = session_pid();
 	int n = 0, rc_;
 
+	if ((rc_ = held_socket(pid, &key, s)) != -1) {
+		have_key = rc_ == 1;
+		return rc_;
+	}
 	memset(&m, 0, sizeof(m));
 	m.remote = &peer_addrs;
 	if (tc->conf->machine == ROLE_CLIENT)
@@ -507,6 +557,11 @@ datapath_client_port(pid_t pid, uint16_t *port)
 
 	if (sess.udp || ti == NULL || !have_addrs)
 		return 0;
+	if ((rc = held_socket(pid, &k, &s)) != -1) {
+		if (rc == 1)
+			*port = k.dport;
+		return rc;
+	}
 	if ((n = procs_socket_inodes(pid, inodes, 32)) <= 0)
 		return n == 0 ? 0 : -1;
 	memset(&m, 0, sizeof(m));

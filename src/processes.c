@@ -522,8 +522,9 @@ procs_refresh(struct vtund_proc *p)
 	return 0;
 }
 
-int
-procs_socket_inodes(pid_t pid, uint64_t *out, size_t max)
+/* PID's socket descriptors and their inodes, from /proc/PID/fd. */
+static int
+socket_fds(pid_t pid, int *fds, uint64_t *inodes, size_t max)
 {
 	char dir[64], path[PATH_MAX], link[64], *end;
 	struct dirent *de;
@@ -543,10 +544,80 @@ procs_socket_inodes(pid_t pid, uint64_t *out, size_t max)
 		link[n] = '\0';
 		if (strncmp(link, "socket:[", 8) != 0)
 			continue;
-		out[found] = strtoull(link + 8, &end, 10);
-		if (*end == ']')
-			found++;
+		inodes[found] = strtoull(link + 8, &end, 10);
+		if (*end != ']')
+			continue;
+		if (fds != NULL)
+			fds[found] = atoi(de->d_name);
+		found++;
 	}
 	closedir(d);
+	return found;
+}
+
+int
+procs_socket_inodes(pid_t pid, uint64_t *out, size_t max)
+{
+	return socket_fds(pid, NULL, out, max);
+}
+
+/* Borrow PID's descriptor FD through PIDFD: its addresses if it is the
+ * socket INODE and connected.  1, 0 not that or not connected, -1. */
+static int
+borrow(int pidfd, int fd, uint64_t inode, struct proc_socket *ps)
+{
+	struct stat st;
+	socklen_t l = sizeof(ps->local), r = sizeof(ps->remote);
+	int mine, ok;
+
+	if ((mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0)) == -1)
+		return errno == EBADF ? 0 : -1;	/* closed meanwhile */
+	ok = fstat(mine, &st) == 0 && (uint64_t)st.st_ino == inode &&
+	    getsockname(mine, (struct sockaddr *)&ps->local, &l) == 0 &&
+	    getpeername(mine, (struct sockaddr *)&ps->remote, &r) == 0;
+	/* Only a reference of ours: vtund's socket stays as it was. */
+	close(mine);
+	ps->inode = inode;
+	return ok;
+}
+
+int
+procs_can_borrow(void)
+{
+	int pidfd, rc, err;
+
+	if ((pidfd = procs_watch(getpid())) == -1)
+		return -1;
+	/* No descriptor -1: EBADF says the call itself is allowed. */
+	rc = (int)syscall(SYS_pidfd_getfd, pidfd, -1, 0);
+	err = rc == -1 && errno == EBADF ? 0 : rc == -1 ? errno : 0;
+	if (rc >= 0)
+		close(rc);
+	close(pidfd);
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
+int
+procs_sockets(pid_t pid, struct proc_socket *out, size_t max)
+{
+	int fds[32], pidfd, n, i, found = 0, rc;
+	uint64_t inodes[32];
+
+	if ((pidfd = procs_watch(pid)) == -1)
+		return -1;
+	n = socket_fds(pid, fds, inodes, max < 32 ? max : 32);
+	for (i = 0; i < n; i++) {
+		if ((rc = borrow(pidfd, fds[i], inodes[i], &out[found])) == -1) {
+			found = -1;
+			break;
+		}
+		found += rc;
+	}
+	if (n == -1)
+		found = -1;
+	i = errno;
+	close(pidfd);
+	errno = i;
 	return found;
 }

@@ -313,6 +313,10 @@ supervisor_main(struct config *conf, int foreground)
 	    machine_name(cur->machine), cur->ntaps, cur->ntaps == 1 ? "" : "s");
 	workers_set_peer(peerhub_ask_now);
 	(void)procs_init(cur->vtund);
+	if (procs_can_borrow() == -1)
+		log_warn("pidfd_getfd(2) is not permitted here (the unit's "
+		    "SystemCallFilter= or an old kernel): each session's TCP "
+		    "connection will be found with a dump of every connection");
 	procview_on_new(workers_procs_new);
 	procview_start();
 	peerhub_start(cur);

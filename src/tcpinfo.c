@@ -331,6 +331,48 @@ tcpinfo_get(struct tcpinfo *ti, const struct tcp_key *key,
 	return 1;
 }
 
+/* One end's address and port into ADDR (16 bytes) and *PORT. */
+static int
+key_end(const struct sockaddr_storage *ss, int *family, uint8_t *addr,
+    uint16_t *port)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const struct sockaddr_in *in = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+
+	memset(addr, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		*family = AF_INET;
+		memcpy(addr, &in->sin_addr, 4);
+		*port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (ss->ss_family != AF_INET6)
+		return -1;
+	*port = ntohs(in6->sin6_port);
+	if (memcmp(in6->sin6_addr.s6_addr, mapped, sizeof(mapped)) == 0) {
+		*family = AF_INET;
+		memcpy(addr, in6->sin6_addr.s6_addr + 12, 4);
+	} else {
+		*family = AF_INET6;
+		memcpy(addr, in6->sin6_addr.s6_addr, 16);
+	}
+	return 0;
+}
+
+int
+tcpinfo_key(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, struct tcp_key *key)
+{
+	int lf, rf;
+
+	if (key_end(local, &lf, key->src, &key->sport) == -1 ||
+	    key_end(remote, &rf, key->dst, &key->dport) == -1 || lf != rf)
+		return -1;
+	key->family = lf;
+	return 0;
+}
+
 void
 tcpinfo_key_str(const struct tcp_key *k, char *buf, size_t len)
 {

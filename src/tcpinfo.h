@@ -3,12 +3,15 @@
  * through NETLINK_SOCK_DIAG / INET_DIAG_INFO (libnl's idiag module for the
  * socket, libnl for the messages).  No privilege is needed to read it.
  *
- * A session's connection is found once with a filtered dump (the kernel
- * returns only connections on vtund's port to or from the peer's
+ * A connection is asked for by its exact 4-tuple (tcpinfo_get): one hash
+ * lookup in the kernel, cheap enough to ask every half second during an
+ * outage on a hub with a thousand tunnels.  The 4-tuple comes from the
+ * addresses of the sockets vtund holds (tcpinfo_key, processes.h's
+ * procs_sockets); where those cannot be read, from a filtered dump
+ * (tcpinfo_find: only connections on vtund's port to or from the peer's
  * addresses; when several match, the one whose socket the session's vtund
- * process holds), and from then on asked for by its exact 4-tuple: one
- * hash lookup in the kernel, cheap enough to ask every half second during
- * an outage on a hub with a thousand tunnels.
+ * process holds).  A dump walks the kernel's whole connection table, a
+ * millisecond of CPU on a large host, so it is the fallback.
  *
  * Policy lives in tunnel.c; this module only reports.
  */
@@ -66,6 +69,14 @@ int	 tcpinfo_get(struct tcpinfo *, const struct tcp_key *key,
 
 /* The kernel's INET_DIAG_INFO payload (LEN bytes) into *S (tcpinfo_raw.c). */
 void	 tcpinfo_raw_parse(const void *raw, size_t len, struct tunnel_tcp *s);
+
+/*
+ * The key of a socket whose addresses are known (getsockname, getpeername:
+ * processes.h's procs_sockets).  An IPv4-mapped IPv6 socket is keyed as
+ * IPv4, as the kernel's lookup wants it.  0, or -1 not TCP/IP addresses.
+ */
+int	 tcpinfo_key(const struct sockaddr_storage *local,
+	    const struct sockaddr_storage *remote, struct tcp_key *key);
 
 /* "10.99.0.2:41822 -> 10.99.0.1:5000" */
 void	 tcpinfo_key_str(const struct tcp_key *, char *buf, size_t len);

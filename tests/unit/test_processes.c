@@ -6,8 +6,18 @@
  * /proc/PID/cmdline (checked against the real vtund).  The fake vtunds
  * here are sleep(1) with the title as argv[0] and "30" as argv[1].
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <stddef.h>
 
 #include <sched.h>
 #include <stdio.h>
@@ -477,6 +487,104 @@ test_helpers_dropped(void)
 	CHECK_INT(p[0].pid, 200);
 }
 
+/*
+ * A process's connected sockets, read from the sockets themselves: a
+ * child holds a loopback connection (and a listening socket, which is not
+ * connected); its addresses come back exactly, and borrowing them leaves
+ * the child's connection open and working.
+ */
+static void
+test_sockets(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct proc_socket ps[8];
+	socklen_t al = sizeof(a);
+	int lfd, afd, go[2], i, n, found = 0;
+	uint16_t lport, cport;
+	char c = 0;
+	pid_t pid;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	CHECK(bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	CHECK(listen(lfd, 1) == 0);
+	CHECK(getsockname(lfd, (struct sockaddr *)&a, &al) == 0);
+	lport = ntohs(a.sin_port);
+	CHECK(pipe(go) == 0);
+	if ((pid = fork()) == 0) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd == -1 || connect(fd, (struct sockaddr *)&a,
+		    sizeof(a)) == -1)
+			_exit(1);
+		(void)write(go[1], "x", 1);
+		/* Echo one byte once the parent has looked. */
+		if (read(fd, &c, 1) != 1 || write(fd, &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	CHECK(read(go[0], &c, 1) == 1);
+	CHECK((afd = accept(lfd, (struct sockaddr *)&a, &al)) != -1);
+	cport = ntohs(a.sin_port);	/* the child's end */
+	n = procs_sockets(pid, ps, 8);
+	CHECK(n >= 1);
+	for (i = 0; i < n; i++) {
+		const struct sockaddr_in *l = (const void *)&ps[i].local;
+		const struct sockaddr_in *r = (const void *)&ps[i].remote;
+
+		if (ps[i].local.ss_family == AF_INET &&
+		    ntohs(l->sin_port) == cport && ntohs(r->sin_port) == lport &&
+		    r->sin_addr.s_addr == htonl(INADDR_LOOPBACK))
+			found++;
+		CHECK(ps[i].inode != 0);
+	}
+	CHECK_INT(found, 1);
+	/* The child's connection is untouched: it still echoes. */
+	c = 'v';
+	CHECK(write(afd, &c, 1) == 1);
+	c = 0;
+	CHECK(read(afd, &c, 1) == 1 && c == 'v');
+	CHECK(waitpid(pid, &i, 0) == pid && WIFEXITED(i) &&
+	    WEXITSTATUS(i) == 0);
+	/* A process that is gone: an error, not a guess. */
+	CHECK(procs_sockets(pid, ps, 8) == -1);
+	close(afd);
+	close(lfd);
+	close(go[0]);
+	close(go[1]);
+}
+
+/*
+ * procs_can_borrow: yes here; no in a child whose seccomp filter refuses
+ * pidfd_getfd with EPERM, as systemd's SystemCallFilter=@system-service
+ * alone does (the unit allows it by name: vm/sockets-read-exactly).
+ */
+static void
+test_can_borrow(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	int status;
+	pid_t pid;
+
+	CHECK(procs_can_borrow() == 0);
+	if ((pid = fork()) == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+			_exit(3);
+		_exit(procs_can_borrow() == -1 && errno == EPERM ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int
 main(void)
 {
@@ -494,5 +602,7 @@ main(void)
 	RUN(test_listener_and_sleeping);
 	RUN(test_other_netns);
 	RUN(test_session_lock);
+	RUN(test_sockets);
+	RUN(test_can_borrow);
 	return unit_done();
 }

@@ -295,6 +295,53 @@ test_reach(void)
 	ev_free();
 }
 
+/* Addresses from getsockname/getpeername into the kernel's lookup key. */
+static void
+test_key(void)
+{
+	struct sockaddr_storage l, r;
+	struct sockaddr_in *l4 = (void *)&l, *r4 = (void *)&r;
+	struct sockaddr_in6 *l6 = (void *)&l, *r6 = (void *)&r;
+	struct tcp_key k;
+	char text[128];
+
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	l4->sin_family = r4->sin_family = AF_INET;
+	inet_pton(AF_INET, "10.99.0.2", &l4->sin_addr);
+	inet_pton(AF_INET, "10.99.0.1", &r4->sin_addr);
+	l4->sin_port = htons(41822);
+	r4->sin_port = htons(5000);
+	CHECK(tcpinfo_key(&l, &r, &k) == 0);
+	tcpinfo_key_str(&k, text, sizeof(text));
+	CHECK_STR(text, "10.99.0.2:41822 -> 10.99.0.1:5000");
+
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	l6->sin6_family = r6->sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "fd00::2", &l6->sin6_addr);
+	inet_pton(AF_INET6, "fd00::1", &r6->sin6_addr);
+	l6->sin6_port = htons(41822);
+	r6->sin6_port = htons(5000);
+	CHECK(tcpinfo_key(&l, &r, &k) == 0);
+	tcpinfo_key_str(&k, text, sizeof(text));
+	CHECK_STR(text, "[fd00::2]:41822 -> [fd00::1]:5000");
+
+	/* A dual-stack socket talking IPv4: keyed as IPv4. */
+	inet_pton(AF_INET6, "::ffff:10.99.0.2", &l6->sin6_addr);
+	inet_pton(AF_INET6, "::ffff:10.99.0.1", &r6->sin6_addr);
+	CHECK(tcpinfo_key(&l, &r, &k) == 0);
+	CHECK_INT(k.family, AF_INET);
+	tcpinfo_key_str(&k, text, sizeof(text));
+	CHECK_STR(text, "10.99.0.2:41822 -> 10.99.0.1:5000");
+
+	/* Not a TCP/IP pair: refused. */
+	inet_pton(AF_INET6, "fd00::1", &r6->sin6_addr);
+	CHECK(tcpinfo_key(&l, &r, &k) == -1);	/* IPv4 to IPv6 */
+	l.ss_family = AF_UNIX;
+	CHECK(tcpinfo_key(&l, &r, &k) == -1);
+}
+
 int
 main(void)
 {
@@ -304,6 +351,7 @@ main(void)
 		in_netns = links_set_up(l, "lo") == 0;
 		links_close(l);
 	}
+	RUN(test_key);
 	RUN(test_ipv4);
 	RUN(test_ipv6);
 	RUN(test_many_to_one_server);
