@@ -63,6 +63,15 @@ mutant sleeping-replacement-uncounted src/tunnel.c \
 mutant unheard-never-nudged src/tunnel.c \
     's/^\tif (t->ops->nudge(t->ctx) == 0)$/\tif (0)/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_unheard_nudged'
+mutant flap-waits-for-the-timer src/tunnel.c \
+    's/^\tif (tell_kernel(t, \&s)) {$/\tif (0) {/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon_told'
+mutant una-offset-off-by-one src/tcpresume.c \
+    's/^\t\*seq = o->offset + (uint32_t)bytes_acked;$/\t*seq = o->offset + (uint32_t)bytes_acked + 1;/' \
+    "$U/t_resume" "$U/t_resume" 'test_resume_learnt_offset'
+mutant una-believed-at-one-point src/tcpresume.c \
+    's/^\tif (o->have_point \&\& ack != o->point_ack \&\& point == o->point) {$/\tif (1) {/' \
+    "$U/test_tcpresume" "$U/test_tcpresume" 'test_offset'
 mutant flap-waits-every-time src/tunnel.c \
     's/^\t    (t->flap_wait_ms > t->restart_ms \&\&$/\t    (0 \&\& t->flap_wait_ms > t->restart_ms \&\&/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon'

@@ -354,33 +354,61 @@ send_probe(void *arg)
 /*
  * The capture of vtund's connection (tcpresume.h) is open while the
  * session is judged broken (its probes paused), read when the path works
- * again; or for a nudge, watched until the far end's next segment.
+ * again; or for a nudge, watched until the far end's next segment; or,
+ * once per session while it is healthy, to learn snd_una's offset from
+ * bytes_acked, so that the kernel can be told at once later, before any
+ * retransmission was recorded.
  */
+#define CALIB_START_MS		1000	/* after the session began */
+#define CALIB_SETTLE_MS		20	/* an ACK this old was taken */
+#define CALIB_GIVEUP_MS		10000	/* busy or silent: the capture's way */
+
 static int		 capture_broken;	/* wanted: judged broken */
 static int		 nudging;		/* wanted: kick at a segment */
+static int		 calibrating;		/* wanted: learning the offset */
+static int		 watched_capture = -1;	/* its fd, watched */
 static struct ev_timer	 nudge_timer;
+static struct ev_timer	 calib_timer;		/* start, then give up */
+static struct ev_timer	 settle_timer;
+static struct tcpresume_offset una;
 
 static void	 nudge_end(void *);
+static void	 calib_end(void);
+static void	 capture_readable(int, void *);
 
 static void
 capture_update(void)
 {
 	static int warned;
 	char k[128];
+	int fd;
 
-	if (!have_key)
+	if (!have_key) {
 		nudge_end(NULL);	/* no key: no nudge either */
-	if (!have_key || (!capture_broken && !nudging)) {
+		calib_end();
+	}
+	if (!have_key || (!capture_broken && !nudging && !calibrating)) {
+		if (watched_capture != -1)
+			ev_del_fd(watched_capture);
+		watched_capture = -1;
 		tcpresume_close(capture);
 		capture = NULL;
 		return;
 	}
-	if (capture != NULL)
-		return;
-	if ((capture = tcpresume_open(&key)) == NULL && !warned++) {
+	if (capture == NULL && (capture = tcpresume_open(&key)) == NULL &&
+	    !warned++) {
 		tcpinfo_key_str(&key, k, sizeof(k));
 		log_warn("tunnel: recording the segments of %s", k);
 	}
+	/* Watched while someone waits for a segment. */
+	fd = capture != NULL && (nudging || calibrating) ?
+	    tcpresume_fd(capture) : -1;
+	if (fd == watched_capture)
+		return;
+	if (watched_capture != -1)
+		ev_del_fd(watched_capture);
+	watched_capture = fd != -1 && ev_add_fd(fd, capture_readable, NULL) ==
+	    0 ? fd : -1;
 }
 
 /* Hand the kernel the RFC 6069 messages for S; 1 told, 0 cannot. */
@@ -391,7 +419,10 @@ op_resume(void *ctx, const struct tunnel_tcp *s)
 	uint32_t seq;
 	char k[128];
 
-	if (capture == NULL || !have_key || tcpresume_head(capture, &seq) != 1)
+	/* The offset learnt, for this very sample; else what the capture
+	 * recorded. */
+	if (!have_key || (tcpresume_una(&una, s->bytes_acked, &seq) != 1 &&
+	    (capture == NULL || tcpresume_head(capture, &seq) != 1)))
 		return 0;
 	if (n > TCPRESUME_KICKS_MAX)
 		n = TCPRESUME_KICKS_MAX;
@@ -413,14 +444,12 @@ nudge_end(void *arg)
 		return;
 	nudging = 0;
 	ev_timer_cancel(&nudge_timer);
-	if (capture != NULL)
-		ev_del_fd(tcpresume_fd(capture));
 	capture_update();
 }
 
 /* A segment was recorded: the kernel is told now, if still stuck. */
 static void
-nudge_readable(int fd, void *arg)
+nudge_segment(void)
 {
 	struct tunnel_tcp s;
 
@@ -436,8 +465,7 @@ op_nudge(void *ctx)
 		return -1;
 	nudging = 1;
 	capture_update();
-	if (capture == NULL ||
-	    ev_add_fd(tcpresume_fd(capture), nudge_readable, NULL) == -1) {
+	if (watched_capture == -1) {
 		nudging = 0;
 		capture_update();
 		return -1;
@@ -445,6 +473,86 @@ op_nudge(void *ctx)
 	ev_timer_set(&nudge_timer, 2 * tc->conf->probe_interval_ms,
 	    nudge_end, NULL);
 	return 0;
+}
+
+/* --- learning snd_una's offset --- */
+
+static void
+calib_end(void)
+{
+	if (!calibrating)
+		return;
+	calibrating = 0;
+	ev_timer_cancel(&calib_timer);
+	ev_timer_cancel(&settle_timer);
+	capture_update();
+}
+
+static void
+calib_giveup(void *arg)
+{
+	log_debug("tunnel: no offset for snd_una within %.0f s: the capture "
+	    "learns it when needed", CALIB_GIVEUP_MS / 1000.0);
+	calib_end();
+}
+
+/* Nothing recorded since the ACK came, long enough for the kernel to
+ * have taken it: bytes_acked now belongs to that ACK, if still nothing
+ * new once it is sampled. */
+static void
+calib_settled(void *arg)
+{
+	struct tunnel_tcp s;
+	uint32_t ack;
+	int have;
+
+	if (capture == NULL || !calibrating)
+		return;
+	if (tcpresume_drain(capture, &ack, &have) > 0) {
+		ev_timer_set(&settle_timer, CALIB_SETTLE_MS, calib_settled,
+		    NULL);
+		return;
+	}
+	if (!have || !have_key || tcpinfo_get(ti, &key, &s) != 1 ||
+	    tcpresume_drain(capture, NULL, NULL) > 0)
+		return;			/* the next segment tries again */
+	if (tcpresume_learn(&una, ack, s.bytes_acked) == 1) {
+		log_debug("tunnel: snd_una is bytes_acked + %u", una.offset);
+		calib_end();
+	}
+}
+
+static void
+capture_readable(int fd, void *arg)
+{
+	if (nudging) {
+		nudge_segment();
+		return;
+	}
+	if (calibrating)
+		ev_timer_set(&settle_timer, CALIB_SETTLE_MS, calib_settled,
+		    NULL);
+	else
+		(void)tcpresume_drain(capture, NULL, NULL);
+}
+
+/* A probe interval into the session: its connection, then its ACKs. */
+static void
+calib_start(void *arg)
+{
+	struct tunnel_tcp s;
+
+	if (una.known || calibrating || sess.udp ||
+	    (!have_key && op_tcp(NULL, &s) != 1))
+		return;
+	calibrating = 1;
+	capture_update();
+	if (watched_capture == -1) {
+		calibrating = 0;
+		capture_update();
+		return;
+	}
+	ev_timer_set(&calib_timer, CALIB_GIVEUP_MS, calib_giveup, NULL);
 }
 
 static void
@@ -464,6 +572,8 @@ op_new_session(void *ctx)
 {
 	have_key = 0;
 	capture_update();
+	memset(&una, 0, sizeof(una));
+	ev_timer_set(&calib_timer, CALIB_START_MS, calib_start, NULL);
 	hold_until = clock_ms() + PROBE_HOLD_MS;
 	datapath_tap_changed();
 	probe_forget_peer(&pr);	/* a new session: a new peer state
@@ -820,6 +930,11 @@ datapath_stop(void)
 	watched = -1;
 	probe_close(&pr);
 	nudge_end(NULL);
+	calib_end();
+	ev_timer_cancel(&calib_timer);
+	if (watched_capture != -1)
+		ev_del_fd(watched_capture);
+	watched_capture = -1;
 	tcpresume_close(capture);
 	capture = NULL;
 	tcpinfo_close(ti);

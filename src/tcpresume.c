@@ -258,13 +258,15 @@ tcpresume_parse(const struct tcp_key *key, const uint8_t *pkt, size_t len,
 }
 
 int
-tcpresume_head(struct tcpresume *r, uint32_t *seq)
+tcpresume_drain(struct tcpresume *r, uint32_t *ack, int *have)
 {
 	uint8_t buf[SNAPLEN];
 	uint32_t s;
 	ssize_t n;
+	int count = 0;
 
-	while ((n = recv(r->fd, buf, sizeof(buf), MSG_TRUNC)) >= 0)
+	while ((n = recv(r->fd, buf, sizeof(buf), MSG_TRUNC)) >= 0) {
+		count++;
 		switch (tcpresume_parse(&r->key, buf, (size_t)n < sizeof(buf) ?
 		    (size_t)n : sizeof(buf), &s)) {
 		case TCPRESUME_OURS:
@@ -276,6 +278,18 @@ tcpresume_head(struct tcpresume *r, uint32_t *seq)
 			r->have_theirs = 1;
 			break;
 		}
+	}
+	if (ack != NULL)
+		*ack = r->theirs;
+	if (have != NULL)
+		*have = r->have_theirs;
+	return count;
+}
+
+int
+tcpresume_head(struct tcpresume *r, uint32_t *seq)
+{
+	(void)tcpresume_drain(r, NULL, NULL);
 	/* Our retransmission is the head itself; the far end's ACK is
 	 * where the head stands only once this kernel has taken it (not
 	 * when a local firewall dropped it after the capture). */
@@ -284,6 +298,36 @@ tcpresume_head(struct tcpresume *r, uint32_t *seq)
 	else if (r->have_theirs)
 		*seq = r->theirs;
 	return r->have_ours || r->have_theirs;
+}
+
+/* --- snd_una from bytes_acked --- */
+
+int
+tcpresume_learn(struct tcpresume_offset *o, uint32_t ack, uint64_t bytes_acked)
+{
+	uint32_t point = ack - (uint32_t)bytes_acked;
+
+	if (o->known)
+		return 1;
+	if (o->have_point && ack != o->point_ack && point == o->point) {
+		o->known = 1;
+		o->offset = point;
+		return 1;
+	}
+	o->have_point = 1;
+	o->point = point;
+	o->point_ack = ack;
+	return 0;
+}
+
+int
+tcpresume_una(const struct tcpresume_offset *o, uint64_t bytes_acked,
+    uint32_t *seq)
+{
+	if (!o->known)
+		return 0;
+	*seq = o->offset + (uint32_t)bytes_acked;
+	return 1;
 }
 
 /* --- the message --- */

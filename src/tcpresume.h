@@ -21,10 +21,12 @@
  * connection records what the kernel retransmits (the head of its queue:
  * snd_una) and what the far end acknowledges (once the kernel has taken
  * that segment, snd_una too).  It is open only while a session is judged
- * broken, or for the moment the far end's next segment takes when our
- * data is stuck while the far end's arrives; it is read when needed and
- * costs nothing meanwhile (during an outage a retransmission leaves once
- * per back-off interval).
+ * broken, for the moment the far end's next segment takes when our data
+ * is stuck while the far end's arrives, and once per session, a second
+ * or two while it is healthy, to learn snd_una's offset from tcp_info's
+ * bytes_acked (below), which then tells snd_una at any moment without a
+ * capture; it is read when needed and costs nothing meanwhile (during an
+ * outage a retransmission leaves once per back-off interval).
  *
  * Both need CAP_NET_RAW, which the probes already use.  A message the
  * kernel does not accept (a wrong sequence, the socket busy) changes
@@ -56,6 +58,37 @@ void	 tcpresume_close(struct tcpresume *);
 int	 tcpresume_head(struct tcpresume *, uint32_t *seq);
 /* Its descriptor, readable when a segment was recorded. */
 int	 tcpresume_fd(const struct tcpresume *);
+/*
+ * Read what was recorded since the last read: how many segments (0 none),
+ * and in *ACK the newest acknowledgement number of the far end's seen so
+ * far, if *HAVE.
+ */
+int	 tcpresume_drain(struct tcpresume *, uint32_t *ack, int *have);
+
+/*
+ * snd_una without a capture.  The kernel adds every byte acknowledged to
+ * snd_una and to tcp_info's bytes_acked alike, so for the life of a
+ * connection snd_una = OFFSET + bytes_acked (mod 2^32).  The offset is
+ * learnt once, while the session is healthy, from the capture: an
+ * acknowledgement number the kernel has taken (the capture read again,
+ * nothing new, some time after it came) and bytes_acked sampled just
+ * after it.  Two such observations must agree, at two different
+ * acknowledgement numbers, before it is believed: an ACK a local firewall
+ * dropped after the capture, or one not yet taken when sampled, gives a
+ * point that does not.
+ */
+struct tcpresume_offset {
+	int		 known;
+	uint32_t	 offset;
+	int		 have_point;
+	uint32_t	 point, point_ack;	/* a first observation */
+};
+/* One observation: 1 when the offset is known now, else 0. */
+int	 tcpresume_learn(struct tcpresume_offset *, uint32_t ack,
+	    uint64_t bytes_acked);
+/* snd_una for a sample's BYTES_ACKED: 1 and *SEQ, 0 not known. */
+int	 tcpresume_una(const struct tcpresume_offset *, uint64_t bytes_acked,
+	    uint32_t *seq);
 
 /*
  * Hand this host's kernel N (1..TCPRESUME_KICKS_MAX) messages that the

@@ -597,6 +597,7 @@ static int
 flapping(struct tunnel *t, uint64_t now)
 {
 	struct tunnel_tcp s;
+	uint64_t wait;
 	int changed;
 
 	/* Waited once, in vain, the server answering throughout: the
@@ -611,16 +612,31 @@ flapping(struct tunnel *t, uint64_t now)
 	    !s.rto_pending ||
 	    s.rto_in_ms > 3000)
 		return 0;
-	change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart %.0f s "
-	    "ago did not last): waiting %u ms for vtund's own retransmission "
-	    "(%u timeouts in a row) rather than restarting again",
-	    secs(now - t->restart_ms), s.rto_in_ms, s.retransmits);
+	/* The retransmission now rather than at its timer, if the kernel
+	 * can be told: a black hole soon after a restart then costs one
+	 * round trip, not the timer's remaining second. */
+	if (tell_kernel(t, &s)) {
+		wait = ack_slack(&s);
+		change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart "
+		    "%.0f s ago did not last): told the kernel the path is "
+		    "back, vtund's TCP retransmits now, not in %u ms (%u "
+		    "timeouts in a row); waiting %llu ms for its ACK rather "
+		    "than restarting again", secs(now - t->restart_ms),
+		    s.rto_in_ms, s.retransmits, (unsigned long long)wait);
+	} else {
+		wait = s.rto_in_ms + ack_slack(&s);
+		change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart "
+		    "%.0f s ago did not last): waiting %u ms for vtund's own "
+		    "retransmission (%u timeouts in a row) rather than "
+		    "restarting again", secs(now - t->restart_ms), s.rto_in_ms,
+		    s.retransmits);
+	}
 	t->ops->probes(t->ctx, 1);
 	t->urgent = t->replace = 0;
 	t->flap_wait_ms = now;
 	t->have_mark = 1;		/* judged against the marks taken */
 	t->mark_ms = now;
-	arm(t, now + s.rto_in_ms + ack_slack(&s));
+	arm(t, now + wait);
 	return 1;
 }
 

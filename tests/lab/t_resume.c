@@ -9,7 +9,12 @@
  *     in back-off: this is what would happen without vtundfix);
  *   - the right one makes it retransmit at once: acknowledged within a
  *     fraction of its next timer.
- * IPv4 and IPv6, each in its own pair of namespaces.
+ * IPv4 and IPv6, each in its own pair of namespaces.  Once more (IPv4)
+ * with the sequence taken from the offset learnt while the connection was
+ * healthy (snd_una = offset + bytes_acked, tcpresume.h), as the daemon
+ * does when it must tell the kernel before any retransmission was
+ * recorded (a flap soon after a restart); it must equal what the capture
+ * recorded.
  *
  * What this hides: vtund itself and the state machine's timing;
  * tests/lab/test_hostile.sh has the whole of it, with vtund.
@@ -24,6 +29,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,9 +181,39 @@ connect_to(const struct side *s, const char *peer_ip, struct tcp_key *k)
 	return fd;
 }
 
+/* While the connection is healthy: two agreeing points make the offset. */
 static void
-one_family(const struct side *s, const char *peer_ip)
+learn_offset(struct tcpinfo *ti, const struct tcp_key *k, int fd,
+    struct tcpresume_offset *o)
 {
+	struct tcpresume *cap = tcpresume_open(k);
+	struct tunnel_tcp t;
+	uint32_t ack;
+	int i, have;
+
+	CHECK(cap != NULL);
+	memset(o, 0, sizeof(*o));
+	/* As the daemon does: an ACK recorded, nothing new for 20 ms (the
+	 * kernel has taken it), bytes_acked sampled, still nothing new. */
+	for (i = 0; cap != NULL && i < 20 && !o->known; i++) {
+		CHECK(write(fd, "ping", 4) == 4);
+		sleep_ms(100);
+		if (tcpresume_drain(cap, &ack, &have) == 0 || !have)
+			continue;
+		sleep_ms(20);
+		if (tcpresume_drain(cap, NULL, NULL) == 0 &&
+		    tcpinfo_get(ti, k, &t) == 1 &&
+		    tcpresume_drain(cap, NULL, NULL) == 0)
+			(void)tcpresume_learn(o, ack, t.bytes_acked);
+	}
+	CHECK(o->known);
+	tcpresume_close(cap);
+}
+
+static void
+one_family(const struct side *s, const char *peer_ip, int learn)
+{
+	struct tcpresume_offset o;
 	int ready[2], go[2], fd = -1, i;
 	struct tcpinfo *ti = NULL;
 	struct tcpresume *cap = NULL;
@@ -211,6 +247,8 @@ one_family(const struct side *s, const char *peer_ip)
 		goto out;
 	}
 	CHECK(write(fd, "hello", 5) == 5);
+	if (learn)
+		learn_offset(ti, &k, fd, &o);
 	CHECK(drop_arriving(1) == 0);
 	/* As the daemon does: the capture opens once the session is found
 	 * broken, some seconds in. */
@@ -227,6 +265,14 @@ one_family(const struct side *s, const char *peer_ip)
 	CHECK(before.backoff >= 4);
 	CHECK(before.rto_in_ms > 2000);	/* it would wait that long */
 	CHECK(cap != NULL && tcpresume_head(cap, &seq) == 1);
+	if (learn) {
+		/* The offset alone says what the capture recorded. */
+		uint32_t from_offset = 0;
+
+		CHECK(tcpresume_una(&o, before.bytes_acked, &from_offset) == 1);
+		CHECK_INT(from_offset, seq);
+		seq = from_offset;
+	}
 	/* A wrong sequence: nothing changes. */
 	CHECK(tcpresume_kick(&k, seq - 1, before.backoff + 1) == 0);
 	sleep_ms(300);
@@ -261,7 +307,16 @@ resume_ipv4(void)
 	static const struct side s = { "10.79.0.1/24", "10.79.0.2/24",
 	    AF_INET };
 
-	one_family(&s, "10.79.0.2");
+	one_family(&s, "10.79.0.2", 0);
+}
+
+static void
+resume_learnt(void)
+{
+	static const struct side s = { "10.79.0.1/24", "10.79.0.2/24",
+	    AF_INET };
+
+	one_family(&s, "10.79.0.2", 1);
 }
 
 static void
@@ -270,7 +325,7 @@ resume_ipv6(void)
 	static const struct side s = { "fd00:79::1/64", "fd00:79::2/64",
 	    AF_INET6 };
 
-	one_family(&s, "fd00:79::2");
+	one_family(&s, "fd00:79::2", 0);
 }
 
 /* Each family in a child: its own namespaces, gone when it exits. */
@@ -292,6 +347,7 @@ in_child(void (*fn)(void))
 
 static void test_resume_ipv4(void) { in_child(resume_ipv4); }
 static void test_resume_ipv6(void) { in_child(resume_ipv6); }
+static void test_resume_learnt_offset(void) { in_child(resume_learnt); }
 
 int
 main(void)
@@ -302,5 +358,6 @@ main(void)
 	}
 	RUN(test_resume_ipv4);
 	RUN(test_resume_ipv6);
+	RUN(test_resume_learnt_offset);
 	return unit_done();
 }

@@ -198,6 +198,36 @@ test_kick_refuses_bad_counts(void)
 	CHECK_INT(tcpresume_kick(&k, 1, TCPRESUME_KICKS_MAX + 1), -1);
 }
 
+/*
+ * The offset of snd_una over bytes_acked: believed only from two points
+ * that agree at two different acknowledgement numbers; wraps mod 2^32.
+ */
+static void
+test_offset(void)
+{
+	struct tcpresume_offset o;
+	uint32_t seq = 0;
+
+	memset(&o, 0, sizeof(o));
+	CHECK(tcpresume_una(&o, 100, &seq) == 0);
+	CHECK(tcpresume_learn(&o, 5000, 1000) == 0);	/* offset 4000 */
+	CHECK(tcpresume_learn(&o, 5000, 1000) == 0);	/* the same ACK */
+	/* An ACK not yet taken when sampled (bytes_acked lags): no. */
+	CHECK(tcpresume_learn(&o, 5194, 1000) == 0);
+	CHECK(tcpresume_una(&o, 100, &seq) == 0);
+	/* The true offset again (4000), twice: believed at the second. */
+	CHECK(tcpresume_learn(&o, 5388, 1388) == 0);
+	CHECK(tcpresume_learn(&o, 5582, 1582) == 1);
+	CHECK(tcpresume_una(&o, 2000, &seq) == 1);
+	CHECK_INT(seq, 6000);
+	/* Across the wrap of the sequence space. */
+	memset(&o, 0, sizeof(o));
+	CHECK(tcpresume_learn(&o, 0xfffffff0u, 10) == 0);
+	CHECK(tcpresume_learn(&o, 0x00000010u, 42) == 1);
+	CHECK(tcpresume_una(&o, (1ULL << 32) + 100, &seq) == 1);
+	CHECK_INT(seq, (uint32_t)(0xffffffe6u + 100));
+}
+
 int
 main(void)
 {
@@ -205,5 +235,6 @@ main(void)
 	RUN(test_message_ipv6);
 	RUN(test_parse);
 	RUN(test_kick_refuses_bad_counts);
+	RUN(test_offset);
 	return unit_done();
 }

@@ -532,6 +532,45 @@ test_black_hole_again_soon(void)
 	CHECK(w.t.since_ms - t0 < 6000);
 }
 
+/*
+ * The same, with the kernel told (the offset of snd_una was learnt while
+ * the session was healthy): the flap rule's wait is the retransmission's
+ * round trip, not its timer's remaining seconds; and the kernel is told
+ * nothing when the restart is near anyway (resume_none: the old way).
+ */
+static void
+test_black_hole_again_soon_told(void)
+{
+	struct world w;
+	uint64_t t0, told, plain;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		world_init(&w, 1);
+		w.resume_none = pass == 1;
+		w.path_ok = 0;
+		run(&w, 10000);
+		CHECK_INT(w.hups + w.kills, 1);
+		run(&w, 3000);
+		t0 = w.now;
+		w.path_ok = 0;
+		w.kicks = 0;
+		run(&w, 15000);
+		CHECK_INT(w.t.state, TS_UP);
+		CHECK_INT(w.hups + w.kills, 2);
+		if (pass == 0) {
+			CHECK(w.kicks >= 1);
+			told = w.t.since_ms - t0;
+		} else {
+			CHECK_INT(w.kicks, 0);
+			plain = w.t.since_ms - t0;
+		}
+	}
+	/* Detection (3 s) and a round trip, well before the timer's way. */
+	CHECK(told < 3800);
+	CHECK(told + 300 < plain);
+}
+
 /* The old attack surface: a peer channel that is down changes nothing. */
 /*
  * The restart's new session ends at once (vtund: EIO on a tap its up
@@ -938,6 +977,7 @@ main(void)
 	RUN(test_black_hole_restarts);
 	RUN(test_black_hole_again_soon);
 	RUN(test_far_end_flap_waited_once);
+	RUN(test_black_hole_again_soon_told);
 	RUN(test_restart_session_dies_at_once);
 	RUN(test_sleeping_client_replaced);
 	RUN(test_black_hole_peer_down_still_restarts);
