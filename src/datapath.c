@@ -529,11 +529,12 @@ capture_readable(int fd, void *arg)
 		nudge_segment();
 		return;
 	}
+	/* Read now (the descriptor is level-triggered); while learning,
+	 * the newest ACK is looked at once nothing more came for a while. */
+	(void)tcpresume_drain(capture, NULL, NULL);
 	if (calibrating)
 		ev_timer_set(&settle_timer, CALIB_SETTLE_MS, calib_settled,
 		    NULL);
-	else
-		(void)tcpresume_drain(capture, NULL, NULL);
 }
 
 /* A probe interval into the session: its connection, then its ACKs. */
