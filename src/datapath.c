@@ -559,7 +559,10 @@ calib_start(void *arg)
 static void
 op_probes(void *ctx, int on)
 {
-	capture_broken = !on;
+	/* With the offset learnt, a sample tells snd_una: no capture, whose
+	 * filter a thousand broken sessions would each run on every packet
+	 * of the host. */
+	capture_broken = !on && !una.known;
 	capture_update();
 	if (tc->conf->liveness != LIVENESS_PROBE || probing == on)
 		return;

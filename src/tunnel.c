@@ -74,8 +74,9 @@ change_state(struct tunnel *t, enum tunnel_state to, uint64_t now,
 	if (to != t->state)
 		log_info("tunnel: %s -> %s: %s", state_names[t->state],
 		    state_names[to], t->why);
-	/* Up again after a fault: the next round clears it (no round runs
-	 * during an outage or a resume). */
+	/* No round runs during an outage or a resume but the one that
+	 * records it (reaching's settle round); one clears the fault when
+	 * the tunnel is up again. */
 	if (to == TS_UP && t->state != TS_UP && t->state != TS_SUSPECT &&
 	    t->state != TS_NOSESSION)
 		t->ops->wake(t->ctx);

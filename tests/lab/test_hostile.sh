@@ -70,7 +70,16 @@ case_outage() {	# (b)
 	local back
 	world outage 1 || return
 	lab_outage_start
-	sleep 30
+	sleep 15
+	# The outage is on record while it lasts (no check round runs
+	# during it but the one that records it): the tunnel check says
+	# fault, and the tunnel state outage.
+	if labfix_cmd cli status --json 2>/dev/null | grep -q '"tunnel":{"state":"fault"'; then
+		ok "hostile/outage-on-record"
+	else
+		not_ok "hostile/outage-on-record: $(labfix_cmd cli status --json 2>&1 | grep -o '"tunnel":{[^}]*}' | head -2 | tr '\n' ' ')"
+	fi
+	sleep 15
 	lab_outage_stop
 	if back=$(lab_reach_all 40 "$(cat "$LAB_DIR/outage.end")"); then
 		echo "# (b) 30 s outage: traffic back $back ms after the return"
