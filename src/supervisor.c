@@ -314,9 +314,8 @@ supervisor_main(struct config *conf, int foreground)
 	workers_set_peer(peerhub_ask_now);
 	(void)procs_init(cur->vtund);
 	if (procs_can_borrow() == -1)
-		log_warn("pidfd_getfd(2) is not permitted here (the unit's "
-		    "SystemCallFilter= or an old kernel): each session's TCP "
-		    "connection will be found with a dump of every connection");
+		log_info("each session's TCP connection is found with a "
+		    "sock_diag dump, once (pidfd_getfd(2): %s)", strerror(errno));
 	procview_on_new(workers_procs_new);
 	procview_start();
 	peerhub_start(cur);

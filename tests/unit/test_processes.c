@@ -558,7 +558,7 @@ test_sockets(void)
 /*
  * procs_can_borrow: yes here; no in a child whose seccomp filter refuses
  * pidfd_getfd with EPERM, as systemd's SystemCallFilter=@system-service
- * alone does (the unit allows it by name: vm/sockets-read-exactly).
+ * alone does (the unit does not allow it: vm/tcp-lookup-under-seccomp).
  */
 static void
 test_can_borrow(void)
