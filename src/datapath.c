@@ -361,7 +361,9 @@ send_probe(void *arg)
  */
 #define CALIB_START_MS		1000	/* after the session began */
 #define CALIB_SETTLE_MS		20	/* an ACK this old was taken */
-#define CALIB_GIVEUP_MS		10000	/* busy or silent: the capture's way */
+#define CALIB_GIVEUP_MS		10000	/* silent: the capture's way */
+#define CALIB_SEGMENTS_MAX	256	/* busy (never quiet for 20 ms): the
+					 * same, before it costs a worker */
 
 static int		 capture_broken;	/* wanted: judged broken */
 static int		 nudging;		/* wanted: kick at a segment */
@@ -371,6 +373,7 @@ static struct ev_timer	 nudge_timer;
 static struct ev_timer	 calib_timer;		/* start, then give up */
 static struct ev_timer	 settle_timer;
 static struct tcpresume_offset una;
+static unsigned		 calib_seen;		/* segments while learning */
 
 static void	 nudge_end(void *);
 static void	 calib_end(void);
@@ -525,16 +528,24 @@ calib_settled(void *arg)
 static void
 capture_readable(int fd, void *arg)
 {
+	int n;
+
 	if (nudging) {
 		nudge_segment();
 		return;
 	}
 	/* Read now (the descriptor is level-triggered); while learning,
 	 * the newest ACK is looked at once nothing more came for a while. */
-	(void)tcpresume_drain(capture, NULL, NULL);
-	if (calibrating)
-		ev_timer_set(&settle_timer, CALIB_SETTLE_MS, calib_settled,
-		    NULL);
+	n = tcpresume_drain(capture, NULL, NULL);
+	if (!calibrating)
+		return;
+	if ((calib_seen += (unsigned)n) > CALIB_SEGMENTS_MAX) {
+		log_debug("tunnel: the session is busy: no offset for snd_una "
+		    "now; the capture learns it when needed");
+		calib_end();
+		return;
+	}
+	ev_timer_set(&settle_timer, CALIB_SETTLE_MS, calib_settled, NULL);
 }
 
 /* A probe interval into the session: its connection, then its ACKs. */
@@ -547,6 +558,7 @@ calib_start(void *arg)
 	    (!have_key && op_tcp(NULL, &s) != 1))
 		return;
 	calibrating = 1;
+	calib_seen = 0;
 	capture_update();
 	if (watched_capture == -1) {
 		calibrating = 0;
