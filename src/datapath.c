@@ -48,7 +48,7 @@ static struct tcp_addrs	 peer_addrs;
 static int		 have_addrs;
 static struct tcp_key	 key;
 static int		 have_key;
-static int		 said_dump;	/* the fallback is logged once */
+static int		 borrow_refused; /* pidfd_getfd refused: dumps only */
 static uint64_t		 probes_rx, probes_tx;
 static struct tcpresume	*capture;	/* capture_update() says when */
 
@@ -109,13 +109,16 @@ held_socket(pid_t pid, struct tcp_key *k, struct tunnel_tcp *s)
 	struct proc_socket ps[8];
 	int n, i;
 
-	if (pid <= 0)
+	if (pid <= 0 || borrow_refused)
 		return -1;
 	if ((n = procs_sockets(pid, ps, 8)) == -1) {
-		/* Not permitted: the supervisor said so at start. */
-		if ((errno == EPERM || errno == ENOSYS) && !said_dump++)
+		/* Not permitted (the supervisor said so at start): not
+		 * tried again, each later lookup goes straight to a dump. */
+		if (errno == EPERM || errno == ENOSYS) {
+			borrow_refused = 1;
 			log_debug("tunnel: vtund's sockets cannot be read "
-			    "(%s): a dump instead", strerror(errno));
+			    "(%s): dumps instead", strerror(errno));
+		}
 		return -1;
 	}
 	for (i = 0; i < n; i++)

@@ -590,7 +590,7 @@ procs_can_borrow(void)
 		return -1;
 	/* No descriptor -1: EBADF says the call itself is allowed. */
 	rc = (int)syscall(SYS_pidfd_getfd, pidfd, -1, 0);
-	err = rc == -1 && errno == EBADF ? 0 : rc == -1 ? errno : 0;
+	err = rc == -1 && errno != EBADF ? errno : 0;
 	if (rc >= 0)
 		close(rc);
 	close(pidfd);
