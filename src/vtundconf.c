@@ -74,6 +74,7 @@ struct lexer {
 	char		*err;
 	size_t		 errlen;
 	struct vtundconf *vc;
+	const char	*only;		/* keep only this session, or NULL */
 };
 
 /* A statement: its keyword and the values before its ';'. */
@@ -112,6 +113,10 @@ problem(struct lexer *lx, int line, int stops, const char *fmt, ...)
 	struct vtund_problem *n;
 	va_list ap;
 
+	if (stops && vc->stop_line == 0)
+		vc->stop_line = line;
+	if (lx->only != NULL)
+		return 0;		/* a worker's load: not reported */
 	n = reallocarray(vc->problems, vc->nproblems + 1, sizeof(*n));
 	if (n == NULL)
 		return lex_fail(lx, "out of memory");
@@ -121,8 +126,6 @@ problem(struct lexer *lx, int line, int stops, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(n->msg, sizeof(n->msg), fmt, ap);
 	va_end(ap);
-	if (stops && vc->stop_line == 0)
-		vc->stop_line = line;
 	return 0;
 }
 
@@ -532,6 +535,8 @@ add_session(struct lexer *lx, const struct vtund_session *s)
 	struct vtundconf *vc = lx->vc;
 	struct vtund_session *n;
 
+	if (lx->only != NULL && strcmp(s->name, lx->only) != 0)
+		return 0;
 	n = reallocarray(vc->sessions, vc->nsessions + 1, sizeof(*n));
 	if (n == NULL)
 		return lex_fail(lx, "out of memory");
@@ -653,9 +658,9 @@ init_default(struct vtund_session *def)
 	def->ka_count = 4;
 }
 
-int
-vtundconf_read(FILE *fp, const char *name, struct vtundconf *vc, char *err,
-    size_t errlen)
+static int
+read_file(FILE *fp, const char *name, const char *only, struct vtundconf *vc,
+    char *err, size_t errlen)
 {
 	struct vtund_session def;
 	struct lexer lx;
@@ -671,6 +676,7 @@ vtundconf_read(FILE *fp, const char *name, struct vtundconf *vc, char *err,
 	lx.err = err;
 	lx.errlen = errlen;
 	lx.vc = vc;
+	lx.only = only;
 	init_default(&def);
 	rc = parse_file(&lx, &def);
 	explicit_bzero(&def, sizeof(def));
@@ -680,9 +686,9 @@ vtundconf_read(FILE *fp, const char *name, struct vtundconf *vc, char *err,
 	return rc;
 }
 
-int
-vtundconf_load(const char *path, struct vtundconf *vc, char *err,
-    size_t errlen)
+static int
+load_file(const char *path, const char *only, struct vtundconf *vc,
+    char *err, size_t errlen)
 {
 	FILE *fp;
 	int rc;
@@ -692,9 +698,30 @@ vtundconf_load(const char *path, struct vtundconf *vc, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = vtundconf_read(fp, path, vc, err, errlen);
+	rc = read_file(fp, path, only, vc, err, errlen);
 	fclose(fp);
 	return rc;
+}
+
+int
+vtundconf_read(FILE *fp, const char *name, struct vtundconf *vc, char *err,
+    size_t errlen)
+{
+	return read_file(fp, name, NULL, vc, err, errlen);
+}
+
+int
+vtundconf_load(const char *path, struct vtundconf *vc, char *err,
+    size_t errlen)
+{
+	return load_file(path, NULL, vc, err, errlen);
+}
+
+int
+vtundconf_load_session(const char *path, const char *session,
+    struct vtundconf *vc, char *err, size_t errlen)
+{
+	return load_file(path, session, vc, err, errlen);
 }
 
 void

@@ -98,6 +98,11 @@ struct vtundconf {
 /* 0, or -1 with "FILE:LINE: message" (or "FILE: message") in ERR. */
 int	 vtundconf_load(const char *path, struct vtundconf *vc, char *err,
 	    size_t errlen);
+/* The same, keeping only the sessions named SESSION (a worker needs its
+ * own, not a hub's thousand); problems are not recorded, only where vtund
+ * stops reading (stop_line). */
+int	 vtundconf_load_session(const char *path, const char *session,
+	    struct vtundconf *vc, char *err, size_t errlen);
 /* The same from an open stream; NAME is used in messages (fuzzers). */
 int	 vtundconf_read(FILE *fp, const char *name, struct vtundconf *vc,
 	    char *err, size_t errlen);

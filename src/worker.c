@@ -444,7 +444,8 @@ session_of(struct dp_session *s)
 
 	memset(s, 0, sizeof(*s));
 	s->port = 5000;
-	if (vtundconf_load(tc.conf->vtund_conf, &vc, err, sizeof(err)) == -1) {
+	if (vtundconf_load_session(tc.conf->vtund_conf, tc.tap->session, &vc,
+	    err, sizeof(err)) == -1) {
 		log_warnx("%s; assuming vtund's defaults", err);
 		return;
 	}

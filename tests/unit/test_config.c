@@ -526,6 +526,53 @@ test_vtund_abbreviations(void)
 	vtundconf_free(&vc);
 }
 
+/*
+ * A worker's load (vtundconf_load_session) keeps its own session only,
+ * as the full load sees it: the same port, values and stop line, no
+ * problems kept.  A hub's worker so holds one session, not a thousand.
+ */
+static void
+same_session(const char *fixture, const char *name)
+{
+	const struct vtund_session *a, *b;
+	struct vtundconf all, one;
+	char err[512];
+
+	if (vtundconf_load(fixture, &all, err, sizeof(err)) == -1 ||
+	    vtundconf_load_session(fixture, name, &one, err, sizeof(err)) ==
+	    -1) {
+		CHECK(!"loads");
+		return;
+	}
+	a = vtundconf_find(&all, name);
+	b = vtundconf_find(&one, name);
+	CHECK_INT(one.nsessions, 1);
+	CHECK_INT(one.nproblems, 0);
+	CHECK_INT(one.port, all.port);
+	CHECK_INT(one.stop_line, all.stop_line);
+	CHECK(a != NULL && b != NULL && memcmp(a, b, sizeof(*a)) == 0);
+	vtundconf_free(&all);
+	vtundconf_free(&one);
+}
+
+static void
+test_vtund_one_session(void)
+{
+	struct vtundconf vc;
+	char err[512];
+
+	same_session("tests/data/vtund-server.conf", "lcsr");
+	same_session("tests/data/vtund-server.conf", "lcsr2");
+	same_session("tests/data/vtund-server.conf", "lcsr3");
+	same_session("tests/data/vtund-abbrev.conf", "lcsr");
+	same_session("tests/data/vtund-abbrev.conf", "after");
+	CHECK_INT(vtundconf_load_session("tests/data/vtund-server.conf",
+	    "nosuch", &vc, err, sizeof(err)), 0);
+	CHECK_INT(vc.nsessions, 0);
+	CHECK(vtundconf_find(&vc, "lcsr") == NULL);
+	vtundconf_free(&vc);
+}
+
 /* Inheritance from the default as it stands, first session wins. */
 static void
 test_vtund_order(void)
@@ -631,6 +678,7 @@ main(void)
 	RUN(test_vtund_seed);
 	RUN(test_vtund_server);
 	RUN(test_vtund_abbreviations);
+	RUN(test_vtund_one_session);
 	RUN(test_vtund_order);
 	RUN(test_vtund_default_passwd);
 	RUN(test_vtund_errors);
