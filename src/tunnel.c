@@ -165,6 +165,58 @@ tell_kernel(struct tunnel *t, const struct tunnel_tcp *s)
 }
 
 /*
+ * A down period shorter than the detection time (a flap) leaves vtund's
+ * socket in its retransmission back-off: after 2 s down its next
+ * retransmission may be more than a second away, and the tunnel with it.
+ * The path is seen back sooner: a client watches its server from the
+ * mark (1.5 probe intervals of silence, data unacknowledged through a
+ * timeout), and either end takes the first probe after such a silence as
+ * proof.  Then the kernel is told (RFC 6069), once per silence, if the
+ * socket timed out since the mark with no ACK at all; a socket that had
+ * one, or has not timed out, is left alone (a busy link's own back-off).
+ */
+static void	 reach(struct tunnel *, uint64_t);
+static void	 reach_result(struct tunnel *, int, uint64_t);
+static uint64_t	 ack_slack(const struct tunnel_tcp *);
+
+static int
+stalled(const struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
+{
+	return s->unacked > 0 && s->retransmits > 0 && s->rto_pending &&
+	    s->bytes_acked == t->acked_mark &&
+	    s->last_ack_ms >= now - t->mark_ms;
+}
+
+/* At the mark: data waits and the last ACK is old; watch the server. */
+static void
+stall_seen(struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
+{
+	if (t->conf.client && s->unacked > 0 &&
+	    s->last_ack_ms >= TUNNEL_NUDGE_QUIET_MS) {
+		log_debug("tunnel: nothing for %.1f s and vtund's TCP waits "
+		    "for an ACK since %.1f s: watching the server",
+		    secs(now - t->alive_ms), secs(s->last_ack_ms));
+		reach(t, now);
+	}
+}
+
+static void
+stall_over(struct tunnel *t, uint64_t now, const char *how)
+{
+	struct tunnel_tcp s;
+
+	if (!t->have_mark || !t->tcp_at_mark || t->nudge_ms >= t->mark_ms ||
+	    !session_tcp(t, &s) || !stalled(t, &s, now) ||
+	    s.rto_in_ms <= ack_slack(&s) || !tell_kernel(t, &s))
+		return;
+	t->nudge_ms = now;
+	log_info("tunnel: nothing arrived for %.1f s and vtund's TCP timed out "
+	    "%u times in a row; %s: told the kernel the path is back, it "
+	    "retransmits now, not in %.1f s", secs(now - t->alive_ms),
+	    s.retransmits, how, secs(s.rto_in_ms));
+}
+
+/*
  * The peer's probes come but do not echo ours: what it sends gets here,
  * what we send does not get there.  When our socket is stuck in a
  * retransmission back-off meanwhile (the underlay flapped, and the far
@@ -225,6 +277,8 @@ take_marks(struct tunnel *t, uint64_t now)
 		t->rx_mark = UINT64_MAX;
 	t->tcp_at_mark = tcp_sample(t, &s, &changed) == 1;
 	t->acked_mark = t->tcp_at_mark ? s.bytes_acked : 0;
+	if (t->tcp_at_mark && !changed)
+		stall_seen(t, &s, now);
 }
 
 enum verdict { V_ALIVE, V_ACKED, V_WAIT, V_DEAD, V_NOVIEW, V_IDLE, V_NEW };
@@ -447,6 +501,10 @@ broken(struct tunnel *t, uint64_t now, const char *ev)
 	change_state(t, TS_REACHING, now, "%s; does the server answer?", ev);
 	arm(t, 0);
 	reach(t, now);
+	/* Watched since the mark (stall_seen), and silent: an outage. */
+	if (t->have_mark && t->unreach_ms >= t->mark_ms &&
+	    t->reach_ok_ms < t->unreach_ms)
+		reach_result(t, 0, now);
 }
 
 static uint64_t
@@ -550,6 +608,11 @@ reach_result(struct tunnel *t, int ok, uint64_t now)
 	case TS_OUTAGE:
 		if (ok)
 			underlay_back(t, now);
+		break;
+	case TS_UP:
+	case TS_SUSPECT:
+		if (ok)
+			stall_over(t, now, "the server answers");
 		break;
 	case TS_NOSESSION:
 		if (!ok && t->connecting_since != 0) {
@@ -1036,6 +1099,8 @@ probe(struct tunnel *t, uint64_t now)
 		return;			/* a probe without a session? stale */
 	confirmed(t);
 	t->probe_ms = now;
+	if (was == TS_UP || was == TS_SUSPECT)
+		stall_over(t, now, "a probe came");
 	if (was != TS_UP) {
 		outage_over(t, now);
 		t->reach_pending = 0;

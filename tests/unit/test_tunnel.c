@@ -655,7 +655,9 @@ outage(struct world *w, int old_flow_passes)
 	w->underlay_ok = 0;
 	w->peer_channel = 0;
 	run(w, 30000);
-	CHECK_STR(w->trail, "suspect > reaching > outage");
+	/* Reaching is passed within one input: the server was watched from
+	 * the mark (1.5 s of silence) and said nothing since. */
+	CHECK_STR(w->trail, "suspect > outage");
 	CHECK_INT(w->hups + w->kills + w->starts, 0);
 	CHECK_INT(w->probes_on, 0);	/* nothing sent into it */
 	/* The supervisor watches; the worker asks once, and again only now
@@ -677,7 +679,7 @@ test_outage_resumes(void)
 	CHECK_INT(w.kicks, 1);
 	CHECK_INT(w.tcp.unacked, 0);	/* its retransmission was acked */
 	run(&w, 1600);
-	CHECK_STR(w.trail, "suspect > reaching > outage > resuming > up");
+	CHECK_STR(w.trail, "suspect > outage > resuming > up");
 	CHECK_INT(w.hups + w.kills + w.starts, 0);
 	CHECK_INT(w.probes_on, 1);
 	CHECK_INT(w.mails, 1);
@@ -692,7 +694,7 @@ test_outage_resume_fails_replaces(void)
 	uint64_t back = outage(&w, 0);
 
 	run(&w, 2000);
-	CHECK_STR(w.trail, "suspect > reaching > outage > resuming > dead > "
+	CHECK_STR(w.trail, "suspect > outage > resuming > dead > "
 	    "restarting > up");
 	CHECK_INT(w.kills, 1);		/* replaced, not SIGHUP */
 	CHECK_INT(w.starts, 1);
@@ -710,7 +712,7 @@ test_outage_holds_then_replaces(void)
 	back = outage(&w, 1);
 	w.resume_none = 1;
 	run(&w, 2000);
-	CHECK_STR(w.trail, "suspect > reaching > outage > dead > restarting > "
+	CHECK_STR(w.trail, "suspect > outage > dead > restarting > "
 	    "up");
 	CHECK_INT(w.kicks, 0);
 	CHECK_INT(w.kills, 1);
@@ -755,6 +757,7 @@ test_unheard_nudged(void)
 	struct world w;
 
 	world_init(&w, 0);
+	w.resume_none = 1;	/* snd_una not known: the capture's way */
 	w.path_ok = 0;
 	run(&w, 2450);			/* the peer's next probe: at 2.5 s */
 	CHECK(w.tcp.retransmits >= 2);
@@ -839,9 +842,62 @@ test_flapping_underlay(void)
 		run(&w, 2000);
 	}
 	CHECK(w.hups + w.kills <= 1);
-	CHECK(strstr(w.trail, "reaching") != NULL);	/* it was tested */
+	CHECK(strstr(w.trail, "reaching") != NULL ||	/* it was tested */
+	    strstr(w.trail, "outage") != NULL);
 	run(&w, 3000);
 	CHECK_INT(w.t.state, TS_UP);
+}
+
+/*
+ * A down period shorter than the detection time (2 s of a flap): nothing
+ * changes state, but vtund's socket is left in its back-off, the next
+ * retransmission up to 1.6 s after the path is back.  The client watches
+ * its server from the mark and tells the kernel when it answers; the
+ * server end, which cannot watch, tells it at the first probe.  Either way
+ * the session's data is acknowledged well before its own timer.
+ */
+static uint64_t
+short_down_resumed_after(struct world *w)
+{
+	uint64_t back;
+
+	run(w, 1000 - w->now % 1000 + 600);	/* just after the peer's */
+	w->path_ok = w->underlay_ok = 0;
+	run(w, 2400);
+	CHECK(w->tcp.retransmits >= 2 && w->tcp.rto_in_ms > 500);
+	w->path_ok = w->underlay_ok = 1;
+	back = w->now;
+	while (w->tcp.unacked > 0 && w->now - back < 5000)
+		step(w);
+	CHECK_STR(w->trail, "");
+	CHECK_INT(w->hups + w->kills + w->starts, 0);
+	return w->now - back;
+}
+
+static void
+test_short_down_told(void)
+{
+	struct world w;
+	uint64_t took;
+
+	world_init(&w, 1);
+	took = short_down_resumed_after(&w);
+	CHECK(took <= 300);		/* the next watch attempt */
+	CHECK_INT(w.kicks, 1);
+	world_init(&w, 0);
+	took = short_down_resumed_after(&w);
+	CHECK(took <= 600);		/* the next probe from the client */
+	CHECK_INT(w.kicks, 1);
+	CHECK_INT(w.reach_calls, 0);	/* a server does not watch */
+	/* Nothing to tell when nothing timed out: no question either. */
+	world_init(&w, 1);
+	w.probes_on = 0;
+	run(&w, 1000 - w.now % 1000 + 600);
+	w.path_ok = w.underlay_ok = 0;
+	run(&w, 2400);
+	w.path_ok = w.underlay_ok = 1;
+	run(&w, 2000);
+	CHECK_INT(w.kicks + w.reach_calls, 0);
 }
 
 /* The old session lost nothing (no probes, idle LAN): it just resumes. */
@@ -990,6 +1046,7 @@ main(void)
 	RUN(test_suspect_keeps_its_backoff);
 	RUN(test_unheard_nudged);
 	RUN(test_flapping_underlay);
+	RUN(test_short_down_told);
 	RUN(test_outage_idle_session_resumes);
 	RUN(test_long_outage_client_connecting);
 	RUN(test_no_view_needs_peer);
