@@ -407,6 +407,23 @@ switches_done(struct tap_report *r, size_t n, void *arg)
 	reply(c, "%s", line);
 }
 
+/* A client polls this every few seconds: answered from what the workers
+ * told (workers_switches), none woken. */
+static void
+switches_answer(struct conn *c)
+{
+	struct tap_report *r;
+	size_t n;
+
+	c->busy = 1;
+	if (workers_switches(tap_wanted, c, &r, &n) == 0) {
+		switches_done(r, n, c);
+		free(r);
+		return;
+	}
+	workers_reports(tap_wanted, c, switches_done, c);
+}
+
 static void
 status_reports(struct conn *c)
 {
@@ -464,8 +481,7 @@ dispatch(struct conn *c, const struct peer_request *req, const char *line)
 		return;
 	}
 	if (req->verb == PV_SWITCHES && req->session[0] == '\0') {
-		c->busy = 1;
-		workers_reports(tap_wanted, c, switches_done, c);
+		switches_answer(c);
 		return;
 	}
 	if ((t = config_find_session(conf, req->session)) == NULL) {

@@ -30,6 +30,8 @@ enum msg_type {
 	MSG_PROCS_REPLY,	/* s->w: struct vtund_proc[] */
 	MSG_REACH_REQ,		/* w->s: "PORT HOST": does it answer? */
 	MSG_REACH_RESULT,	/* s->w: "1" it answers, "0" not */
+	MSG_SWITCHES,		/* w->s: int[SW_MAX], its switches: at start
+				 * and whenever one changes */
 	MSG_TYPE_MAX
 };
 

@@ -214,20 +214,31 @@ ctl_done(uint32_t id, const char *reply)
 		log_warn("control reply");
 }
 
+/* The supervisor answers the peer's polls of the switches from this. */
+static void
+tell_switches(void)
+{
+	if (msg_send(sup, MSG_SWITCHES, 0, tc.df.sw, sizeof(tc.df.sw)) == -1)
+		log_warn("switches to the supervisor");
+}
+
 static void
 ctl_request(uint32_t id, const char *line)
 {
 	struct peer_request req;
 	char reply[PEER_LINE_MAX * 2], err[128];
-	int changed;
+	int changed, rc;
 
 	if (peer_parse_request(line, &req, err, sizeof(err)) == -1) {
 		snprintf(reply, sizeof(reply), "err %s", err);
 		ctl_done(id, reply);
 		return;
 	}
-	if (requests_answer(&tc, &req, reply, sizeof(reply), &changed,
-	    ctl_done, id) == 1)
+	rc = requests_answer(&tc, &req, reply, sizeof(reply), &changed,
+	    ctl_done, id);
+	if (changed)
+		tell_switches();	/* before the reply: no stale answer */
+	if (rc == 1)
 		ctl_done(id, reply);
 	if (changed) {
 		log_info("switch %s turned %s (%s)", switch_name(req.sw),
@@ -487,6 +498,7 @@ worker_main(const struct config *conf, const struct tap_conf *tap, int fd)
 		fatalx("cannot open a netlink socket");
 	(void)procs_init(conf->vtund);
 	load_datafile();
+	tell_switches();
 	notify_init(conf, tap);
 	session_of(&sess);
 	datapath_start(&tc, &sess, ask_peer, ask_reach, round_soon);

@@ -43,6 +43,8 @@ struct child {
 	uint64_t	 started;
 	unsigned	 crashes;
 	struct ev_timer	 respawn, kill_timer;
+	int		 sw_known;	/* this spawn has told its switches */
+	int		 sw[SW_MAX];
 };
 
 /* A request forwarded to a worker, waiting for its reply. */
@@ -304,6 +306,7 @@ spawn(struct child *c)
 	c->sock = sv[0];
 	c->gen = next_gen++;
 	c->state = C_RUNNING;
+	c->sw_known = 0;
 	c->started = ev_now_ms();
 	c->pidfd = procs_watch(pid);
 	if (c->pidfd == -1 || ev_add_fd(c->pidfd, child_exited, c) == -1 ||
@@ -827,6 +830,59 @@ workers_set_peer(int (*ask)(const char *, const char *, peer_answer_cb,
 }
 
 static void
+switches_told(struct child *c, const void *data, size_t len)
+{
+	int sw[SW_MAX], i;
+
+	if (len != sizeof(sw)) {
+		log_warnx("worker %s: switches of %zu bytes, not %zu", c->tap.tap,
+		    len, sizeof(sw));
+		return;
+	}
+	memcpy(sw, data, sizeof(sw));
+	for (i = 0; i < SW_MAX; i++)
+		if (sw[i] != 0 && sw[i] != 1) {
+			log_warnx("worker %s: switch %d is %d", c->tap.tap, i,
+			    sw[i]);
+			return;
+		}
+	memcpy(c->sw, sw, sizeof(sw));
+	c->sw_known = 1;
+}
+
+int
+workers_switches(report_filter want, void *warg, struct tap_report **out,
+    size_t *n)
+{
+	struct tap_report *r;
+	struct child *c;
+	size_t k = 0, i = 0;
+
+	for (c = children; c != NULL; c = c->next) {
+		if (c->state != C_RUNNING || (want != NULL && !want(&c->tap,
+		    warg)))
+			continue;
+		if (!c->sw_known)
+			return -1;
+		k++;
+	}
+	if ((r = calloc(k + 1, sizeof(*r))) == NULL)
+		return -1;
+	for (c = children; c != NULL && i < k; c = c->next) {
+		if (c->state != C_RUNNING || (want != NULL && !want(&c->tap,
+		    warg)))
+			continue;
+		snprintf(r[i].tap, sizeof(r[i].tap), "%s", c->tap.tap);
+		r[i].pid = c->pid;
+		memcpy(r[i].df.sw, c->sw, sizeof(c->sw));
+		i++;
+	}
+	*out = r;
+	*n = i;
+	return 0;
+}
+
+static void
 child_message(int fd, void *arg)
 {
 	static char buf[MSG_PAYLOAD_MAX + 1];
@@ -842,6 +898,7 @@ child_message(int fd, void *arg)
 		case MSG_REPORT: report_arrived(h.id, buf, h.len); break;
 		case MSG_PROCS_REQ: procs_request(c, h.id, buf); break;
 		case MSG_REACH_REQ: reach_request(c, buf); break;
+		case MSG_SWITCHES: switches_told(c, buf, h.len); break;
 		default: break;
 		}
 	}

@@ -59,6 +59,14 @@ typedef void (*reports_done)(struct tap_report *r, size_t n, void *arg);
 void	 workers_reports(report_filter want, void *warg, reports_done cb,
 	    void *arg);
 
+/*
+ * The switches every running worker WANT accepts last told (MSG_SWITCHES),
+ * without waking any: 0 and *R (tap, pid and df.sw set; free it), or -1
+ * when one has not told yet (then ask their reports).
+ */
+int	 workers_switches(report_filter want, void *warg,
+	    struct tap_report **r, size_t *n);
+
 /* How the supervisor asks the peer on a worker's behalf (peerhub.c). */
 typedef void (*peer_answer_cb)(const char *reply, void *arg);
 void	 workers_set_peer(int (*ask)(const char *host, const char *line,

@@ -75,6 +75,15 @@ sleep 7		# the client polls the server's switches every 5 s
 lab_in cli ip link set br0 down
 sleep 3
 check_not "peer/client-honours-server-off" lab_in cli sh -c "ip link show br0 | grep -q ',UP'"
+# The server answers that poll from what its worker told when the switch
+# changed, without waking it: even a stopped worker's switches are told.
+w=$(lab_pids srv '^vtundfix: worker tap0 ' | head -1)
+kill -STOP "$w"
+out=$(printf 'vtundfix-peer 1\nswitches\nquit\n' | timeout 10 ip netns exec "$LAB_CLI" \
+    ssh -F "$(labssh_dir)/ssh_config" "$LAB_SERVER_IP" vtundfix peer 2>&1)
+kill -CONT "$w"
+if grep -q '^ok [^ ]*=service' <<<"$out"; then ok "peer/switches-without-waking-workers"
+else not_ok "peer/switches-without-waking-workers"; sed 's/^/#   /' <<<"$out"; fi
 labfix_cmd srv on tap0 local service >/dev/null
 if lab_wait_traffic 0 20 >/dev/null; then ok "peer/client-resumes"
 else not_ok "peer/client-resumes"; sed 's/^/#   cli: /' "$(labfix_log cli)"; fi
