@@ -158,10 +158,13 @@ session_tcp(struct tunnel *t, struct tunnel_tcp *s)
  * up to two minutes.  1 told.
  */
 static int
-tell_kernel(struct tunnel *t, const struct tunnel_tcp *s)
+tell_kernel(struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
 {
-	return s->unacked > 0 && s->retransmits > 0 &&
-	    t->ops->resume(t->ctx, s) == 1;
+	if (s->unacked == 0 || s->retransmits == 0 ||
+	    t->ops->resume(t->ctx, s) != 1)
+		return 0;
+	t->told_ms = now;
+	return 1;
 }
 
 /*
@@ -205,11 +208,10 @@ stall_over(struct tunnel *t, uint64_t now, const char *how)
 {
 	struct tunnel_tcp s;
 
-	if (!t->have_mark || !t->tcp_at_mark || t->nudge_ms >= t->mark_ms ||
+	if (!t->have_mark || !t->tcp_at_mark || t->told_ms >= t->mark_ms ||
 	    !session_tcp(t, &s) || !stalled(t, &s, now) ||
-	    s.rto_in_ms <= ack_slack(&s) || !tell_kernel(t, &s))
+	    s.rto_in_ms <= ack_slack(&s) || !tell_kernel(t, &s, now))
 		return;
-	t->nudge_ms = now;
 	log_info("tunnel: nothing arrived for %.1f s and vtund's TCP timed out "
 	    "%u times in a row; %s: told the kernel the path is back, it "
 	    "retransmits now, not in %.1f s", secs(now - t->alive_ms),
@@ -220,9 +222,10 @@ stall_over(struct tunnel *t, uint64_t now, const char *how)
  * The peer's probes come but do not echo ours: what it sends gets here,
  * what we send does not get there.  When our socket is stuck in a
  * retransmission back-off meanwhile (the underlay flapped, and the far
- * end got through first), the kernel is told the path works at the far
- * end's next segment (tcpresume.h).  A busy link's socket is left alone:
- * ACKs keep arriving, or it has backed off only once.
+ * end got through first), the kernel is told the path works: at once when
+ * snd_una is known (tcpresume.h), else at the far end's next segment.  A
+ * busy link's socket is left alone: ACKs keep arriving, or it has backed
+ * off only once.
  */
 static void
 unheard(struct tunnel *t, uint64_t now)
@@ -231,13 +234,20 @@ unheard(struct tunnel *t, uint64_t now)
 
 	if ((t->state != TS_UP && t->state != TS_SUSPECT) ||
 	    (t->nudge_ms != 0 && now - t->nudge_ms < TUNNEL_NUDGE_EVERY_MS) ||
+	    (t->told_ms != 0 && now - t->told_ms < TUNNEL_NUDGE_EVERY_MS) ||
 	    !session_tcp(t, &s) ||
 	    s.unacked == 0 || s.retransmits < 2 || !s.rto_pending ||
 	    s.last_ack_ms < TUNNEL_NUDGE_QUIET_MS ||
 	    s.rto_in_ms < TUNNEL_NUDGE_QUIET_MS)
 		return;
 	t->nudge_ms = now;
-	if (t->ops->nudge(t->ctx) == 0)
+	if (tell_kernel(t, &s, now))
+		log_info("tunnel: the peer's probes come but ours do not get "
+		    "there; vtund's TCP waits out its retransmission back-off "
+		    "(%u timeouts in a row): told the kernel the path is back, "
+		    "it retransmits now, not in %.1f s", s.retransmits,
+		    secs(s.rto_in_ms));
+	else if (t->ops->nudge(t->ctx) == 0)
 		log_info("tunnel: the peer's probes come but ours do not get "
 		    "there; vtund's TCP waits out its retransmission back-off "
 		    "(%u timeouts in a row, the next in %.1f s): telling the "
@@ -255,7 +265,7 @@ back_up(struct tunnel *t, uint64_t now, const char *ev)
 	 * its congestion control, not ours to undo. */
 	if ((t->state == TS_BROKEN || t->state == TS_OUTAGE ||
 	    t->state == TS_REACHING || t->state == TS_DEAD) &&
-	    session_tcp(t, &s) && tell_kernel(t, &s))
+	    session_tcp(t, &s) && tell_kernel(t, &s, now))
 		change_state(t, TS_UP, now, "%s; told the kernel the path is "
 		    "back: vtund's TCP retransmits now, not in %.1f s", ev,
 		    secs(s.rto_in_ms));
@@ -544,7 +554,7 @@ underlay_back(struct tunnel *t, uint64_t now)
 	struct tunnel_tcp s;
 	int same = session_tcp(t, &s);
 
-	if (same && tell_kernel(t, &s)) {
+	if (same && tell_kernel(t, &s, now)) {
 		change_state(t, TS_RESUMING, now, "the server answers again "
 		    "after %.1f s; told the kernel the path is back: the old "
 		    "session's TCP retransmits now, not in %.1f s",
@@ -679,7 +689,7 @@ flapping(struct tunnel *t, uint64_t now)
 	/* The retransmission now rather than at its timer, if the kernel
 	 * can be told: a black hole soon after a restart then costs one
 	 * round trip, not the timer's remaining second. */
-	if (tell_kernel(t, &s)) {
+	if (tell_kernel(t, &s, now)) {
 		wait = ack_slack(&s);
 		change_state(t, TS_SUSPECT, now, "the underlay flaps (a restart "
 		    "%.0f s ago did not last): told the kernel the path is "

@@ -203,7 +203,8 @@ struct tunnel {
 	uint64_t		 restart_ms;	/* the last one */
 	uint64_t		 flap_wait_ms;	/* last wait for vtund's own retry */
 	uint64_t		 far_wait_ms;	/* and for the far end's */
-	uint64_t		 nudge_ms;	/* the kernel last told, unheard */
+	uint64_t		 nudge_ms;	/* a nudge last asked, unheard */
+	uint64_t		 told_ms;	/* the kernel last told (RFC 6069) */
 	uint64_t		 rx_session;	/* tap RX when the session began
 						 * (UINT64_MAX: unknown) */
 	int			 replace;	/* next restart replaces */

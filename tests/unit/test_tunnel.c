@@ -41,6 +41,8 @@ struct world {
 	int		 resume_none;	/* nothing learnt of the socket: the
 					 * kernel cannot be told */
 	int		 resume_lost;	/* told, and the retransmission lost */
+	int		 ours_lost;	/* what we send is lost, what the
+					 * peer sends arrives */
 	/* the session */
 	int		 ifindex;
 	int		 session;	/* the tap exists */
@@ -320,7 +322,7 @@ step(struct world *w)
 	if (w->session && w->tcp.unacked > 0 && w->rto_at == 0)
 		w->rto_at = w->now + 200;
 	if (w->session && w->rto_at != 0 && w->now >= w->rto_at) {
-		if (w->path_ok && !w->zero_window) {
+		if (w->path_ok && !w->zero_window && !w->ours_lost) {
 			w->tcp.bytes_acked += w->tcp.waiting;
 			w->tcp.unacked = w->tcp.waiting = 0;
 			w->tcp.retransmits = 0;
@@ -338,7 +340,7 @@ step(struct world *w)
 	    (uint32_t)(w->rto_at - w->now) : 0;
 	if (w->session && w->probes_on && w->now % 1000 == 0) {
 		/* our probe goes into vtund's socket */
-		if (w->path_ok && !w->zero_window) {
+		if (w->path_ok && !w->zero_window && !w->ours_lost) {
 			w->tcp.bytes_acked += 100;
 			w->last_ack = w->now;
 		} else {
@@ -769,6 +771,16 @@ test_unheard_nudged(void)
 	CHECK_INT(w.kicks, 0);		/* no verdict: nothing else told it */
 	CHECK_INT(w.tcp.unacked, 0);	/* retransmitted and acknowledged */
 	CHECK_INT(w.t.state, TS_UP);
+	CHECK_INT(w.hups + w.kills, 0);
+	/* snd_una known (its offset learnt): told at the probe itself. */
+	world_init(&w, 0);
+	w.ours_lost = 1;		/* the peer's probes keep coming */
+	run(&w, 1000 - w.now % 1000 + 2450);
+	w.ours_lost = 0;
+	run(&w, 2100);			/* once per 2 s, during the loss too */
+	CHECK(w.kicks >= 1);
+	CHECK_INT(w.nudges, 0);
+	CHECK_INT(w.tcp.unacked, 0);
 	CHECK_INT(w.hups + w.kills, 0);
 	/* One timeout only. */
 	w.nudges = 0;
