@@ -175,19 +175,21 @@ tell_kernel(struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
  * mark (1.5 probe intervals of silence, data unacknowledged through a
  * timeout), and either end takes the first probe after such a silence as
  * proof.  Then the kernel is told (RFC 6069), once per silence, if the
- * socket timed out since the mark with no ACK at all; a socket that had
- * one, or has not timed out, is left alone (a busy link's own back-off).
+ * socket timed out with nothing acknowledged since the mark; a socket
+ * whose data moved, or that has not timed out, is left alone (a busy
+ * link's own back-off).  (The time since the last ACK proves nothing
+ * here: every segment of the far end's carries one, acknowledging
+ * nothing new, and resets it.)
  */
 static void	 reach(struct tunnel *, uint64_t);
 static void	 reach_result(struct tunnel *, int, uint64_t);
 static uint64_t	 ack_slack(const struct tunnel_tcp *);
 
 static int
-stalled(const struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
+stalled(const struct tunnel *t, const struct tunnel_tcp *s)
 {
 	return s->unacked > 0 && s->retransmits > 0 && s->rto_pending &&
-	    s->bytes_acked == t->acked_mark &&
-	    s->last_ack_ms >= now - t->mark_ms;
+	    s->bytes_acked == t->acked_mark;
 }
 
 /* At the mark: data waits and the last ACK is old; watch the server. */
@@ -209,7 +211,7 @@ stall_over(struct tunnel *t, uint64_t now, const char *how)
 	struct tunnel_tcp s;
 
 	if (!t->have_mark || !t->tcp_at_mark || t->told_ms >= t->mark_ms ||
-	    !session_tcp(t, &s) || !stalled(t, &s, now) ||
+	    !session_tcp(t, &s) || !stalled(t, &s) ||
 	    s.rto_in_ms <= ack_slack(&s) || !tell_kernel(t, &s, now))
 		return;
 	log_info("tunnel: nothing arrived for %.1f s and vtund's TCP timed out "
@@ -224,8 +226,8 @@ stall_over(struct tunnel *t, uint64_t now, const char *how)
  * retransmission back-off meanwhile (the underlay flapped, and the far
  * end got through first), the kernel is told the path works: at once when
  * snd_una is known (tcpresume.h), else at the far end's next segment.  A
- * busy link's socket is left alone: ACKs keep arriving, or it has backed
- * off only once.
+ * busy link's socket is left alone: its data moves (which ends a run of
+ * timeouts), or it has backed off only once.
  */
 static void
 unheard(struct tunnel *t, uint64_t now)
@@ -237,7 +239,6 @@ unheard(struct tunnel *t, uint64_t now)
 	    (t->told_ms != 0 && now - t->told_ms < TUNNEL_NUDGE_EVERY_MS) ||
 	    !session_tcp(t, &s) ||
 	    s.unacked == 0 || s.retransmits < 2 || !s.rto_pending ||
-	    s.last_ack_ms < TUNNEL_NUDGE_QUIET_MS ||
 	    s.rto_in_ms < TUNNEL_NUDGE_QUIET_MS)
 		return;
 	t->nudge_ms = now;

@@ -261,8 +261,10 @@ const char *tunnel_input_name(enum tunnel_input);
 #define TUNNEL_FLAP_WINDOW_MS	60000	/* a restart this recent, and ... */
 #define TUNNEL_UNHEARD_PROBES	3	/* of ours unechoed: we are not heard */
 #define TUNNEL_NUDGE_EVERY_MS	2000	/* unheard: tell the kernel at most */
-#define TUNNEL_NUDGE_QUIET_MS	500	/* no ACK for this long, and its next
-					 * retransmission this far away */
+#define TUNNEL_NUDGE_QUIET_MS	500	/* at the mark, no ACK for this long:
+					 * the server is watched; unheard,
+					 * the next retransmission this far
+					 * away: the kernel is told */
 #define TUNNEL_FAR_RETRY_MS	3000	/* the far end's retransmission, after
 					 * a down period of a few seconds */
 #define TUNNEL_DETECT_SLACK_MS	500	/* after a retransmission: its ACK,

@@ -355,6 +355,9 @@ step(struct world *w)
 		w->rx += 3;
 	if (w->session && w->path_ok && w->peer_probes && !w->far_frozen &&
 	    w->now % 1000 == 500) {
+		/* Its segment carries an ACK, new or not: the time since the
+		 * last ACK restarts whether our data moved or not. */
+		w->last_ack = w->now;
 		feed(w, TI_PROBE, NULL);
 		/* its probes echo ours only once ours get there */
 		if (w->tcp.unacked > 0 && w->tcp.retransmits > 0)
