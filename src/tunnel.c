@@ -192,11 +192,15 @@ stalled(const struct tunnel *t, const struct tunnel_tcp *s)
 	    s->bytes_acked == t->acked_mark;
 }
 
-/* At the mark: data waits and the last ACK is old; watch the server. */
+/*
+ * At the mark of a silence that followed a probe (not the far end's
+ * vtundfix stopped for a while, whose kernel acknowledges): data waits and
+ * the last ACK is old; watch the server.
+ */
 static void
 stall_seen(struct tunnel *t, const struct tunnel_tcp *s, uint64_t now)
 {
-	if (t->conf.client && s->unacked > 0 &&
+	if (t->conf.client && t->alive_ms == t->probe_ms && s->unacked > 0 &&
 	    s->last_ack_ms >= TUNNEL_NUDGE_QUIET_MS) {
 		log_debug("tunnel: nothing for %.1f s and vtund's TCP waits "
 		    "for an ACK since %.1f s: watching the server",
