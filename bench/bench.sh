@@ -411,6 +411,10 @@ proc_cpu_us() {	# PIDS... -> CPU time in microseconds (scheduler's figure)
 	done
 	echo "$sum"
 }
+# The host's steal time so far (USER_HZ ticks, all CPUs): the hypervisor
+# running other guests while this one had work; it inflates what a
+# process is charged for the same work.
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 proc_pss_kb() {
 	local pid sum=0 k
 	for pid in "$@"; do
@@ -424,7 +428,7 @@ cg_pids() { cat "$(lab_cgroup "$1")/cgroup.procs"; }
 
 # Per tunnel, per end: "SIDE idle_us pss_fix_kb pss_all_kb off_ms off_us out_ms out_us"
 scale_row() {	# TUNNELS -> table rows; log what limits it when it fails
-	local t=$1 side t0 tr i s0 c0 off_ms out_ms fail=""
+	local t=$1 side t0 tr i s0 c0 off_ms out_ms st0 steal fail=""
 	local -A idle pssf pssa offc outc
 	lab_init scale
 	t0=$(date +%s)
@@ -451,7 +455,10 @@ scale_row() {	# TUNNELS -> table rows; log what limits it when it fails
 	fi
 	log "   vtundfix processes: srv $(fix_pids srv | wc -l), cli $(fix_pids cli | wc -l); idle for $IDLE s"
 	for side in srv cli; do idle[$side]=$(lab_cgroup_cpu_us "$side"); done
+	st0=$(steal_ticks)
 	sleep "$IDLE"
+	steal=$(awk -v a="$st0" -v b="$(steal_ticks)" -v s="$IDLE" -v n="$(nproc)" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 100 / (hz * s * n) }')
 	for side in srv cli; do
 		idle[$side]=$(($(lab_cgroup_cpu_us "$side") - idle[$side]))
 		# shellcheck disable=SC2046 # lists of pids
@@ -480,7 +487,7 @@ scale_row() {	# TUNNELS -> table rows; log what limits it when it fails
 	for side in srv cli; do
 		printf '| %d | %s | %s | %s | %s | %s | %s | %s |\n' "$t" \
 		    "$([ "$side" = srv ] && echo "server (hub)" || echo client)" \
-		    "$(awk -v c="${idle[$side]}" -v t="$t" -v s="$IDLE" 'BEGIN { printf "%.3f ms/s", c / s / t / 1000 }')" \
+		    "$(awk -v c="${idle[$side]}" -v t="$t" -v s="$IDLE" -v st="$steal" 'BEGIN { printf "%.3f ms/s (steal %s %%)", c / s / t / 1000, st }')" \
 		    "$((pssf[$side] / t)) KiB ($((pssa[$side] / t)) KiB with all it runs)" \
 		    "$(fmt "$off_ms")" \
 		    "$(awk -v c="${offc[$side]}" -v t="$t" 'BEGIN { printf "%.0f ms (%.2f ms per tunnel)", c / 1000, c / t / 1000 }')" \
@@ -552,7 +559,9 @@ fi
 		echo "start until every tunnel carried traffic again (all probed at once)."
 		echo "Memory: proportional set size of the vtundfix processes per tunnel."
 		echo "Taps off bridges: every client tap leaves its bridge at once; time from"
-		echo "then. Outage: 20 s, time from the underlay's return."
+		echo "then. Outage: 20 s, time from the underlay's return. Steal: the share"
+		echo "of the host's CPU time the hypervisor gave other guests during the idle"
+		echo "measurement; every figure is charged more while it is high."
 		echo
 		echo "| tunnels | end | CPU idle per tunnel | PSS per tunnel | taps off bridges: all back | CPU for it | 20 s outage: all back | CPU for it |"
 		echo "|---|---|---|---|---|---|---|---|"
