@@ -49,7 +49,7 @@ mutant resume-quotes-wrong-seq src/tcpresume.c \
     's/^\tput32(q + h + 4, seq);$/\tput32(q + h + 4, seq + 1);/' \
     "$U/t_resume" "$U/t_resume" 'test_resume_ipv4'
 mutant resume-never-told src/tunnel.c \
-    's/^\t    t->ops->resume(t->ctx, s) == 1;$/\t    0;/' \
+    's/^\t    t->ops->resume(t->ctx, s) != 1)$/\t    1)/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_outage_resumes'
 mutant resume-undoes-busy-backoff src/tunnel.c \
     's/^\t    t->state == TS_REACHING || t->state == TS_DEAD) \&\&$/\t    1) \&\&/' \
@@ -61,11 +61,23 @@ mutant sleeping-replacement-uncounted src/tunnel.c \
     's/^\tt->restart_ms = now;\t\t\/\* the flap rule counts from it too \*\/$/\t;/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_sleeping_client_replaced'
 mutant unheard-never-nudged src/tunnel.c \
-    's/^\tif (t->ops->nudge(t->ctx) == 0)$/\tif (0)/' \
+    's/^\telse if (t->ops->nudge(t->ctx) == 0)$/\telse if (0)/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_unheard_nudged'
 mutant flap-waits-for-the-timer src/tunnel.c \
-    's/^\tif (tell_kernel(t, \&s)) {$/\tif (0) {/' \
+    's/^\tif (tell_kernel(t, \&s, now)) {$/\tif (0) {/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_black_hole_again_soon_told'
+mutant unheard-waits-for-a-segment src/tunnel.c \
+    's/^\tif (tell_kernel(t, \&s, now))$/\tif (0)/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_unheard_nudged'
+mutant short-down-not-watched src/tunnel.c \
+    '/watching the server",$/,/reach(t, now);/ s/^\t\treach(t, now);$/\t\t;/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_short_down_told'
+mutant short-down-not-told-at-probe src/tunnel.c \
+    's/^\t\tstall_over(t, now, "a probe came");$/\t\t;/' \
+    "$U/test_tunnel" "$U/test_tunnel" 'test_short_down_told'
+mutant worker-keeps-every-session src/vtundconf.c \
+    's/^\tif (lx->only != NULL \&\& strcmp(s->name, lx->only) != 0)$/\tif (0)/' \
+    "$U/test_config" "$U/test_config" 'test_vtund_one_session'
 mutant una-offset-off-by-one src/tcpresume.c \
     's/^\t\*seq = o->offset + (uint32_t)bytes_acked;$/\t*seq = o->offset + (uint32_t)bytes_acked + 1;/' \
     "$U/t_resume" "$U/t_resume" 'test_resume_learnt_offset'
