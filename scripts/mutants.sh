@@ -72,9 +72,6 @@ mutant unheard-waits-for-a-segment src/tunnel.c \
 mutant short-down-not-watched src/tunnel.c \
     '/watching the server",$/,/reach(t, now);/ s/^\t\treach(t, now);$/\t\t;/' \
     "$U/test_tunnel" "$U/test_tunnel" 'test_short_down_told'
-mutant short-down-not-told-at-probe src/tunnel.c \
-    's/^\t\tstall_over(t, now, "a probe came");$/\t\t;/' \
-    "$U/test_tunnel" "$U/test_tunnel" 'test_short_down_told'
 mutant worker-keeps-every-session src/vtundconf.c \
     's/^\tif (lx->only != NULL \&\& strcmp(s->name, lx->only) != 0)$/\tif (0)/' \
     "$U/test_config" "$U/test_config" 'test_vtund_one_session'
