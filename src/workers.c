@@ -738,6 +738,13 @@ collection_expired(void *arg)
 	collection_done(arg);
 }
 
+/* A running worker of a tap WANT accepts (NULL: all). */
+static int
+wanted(const struct child *c, report_filter want, void *warg)
+{
+	return c->state == C_RUNNING && (want == NULL || want(&c->tap, warg));
+}
+
 void
 workers_reports(report_filter want, void *warg, reports_done cb, void *arg)
 {
@@ -752,8 +759,7 @@ workers_reports(report_filter want, void *warg, reports_done cb, void *arg)
 	col->cb = cb;
 	col->arg = arg;
 	for (c = children; c != NULL; c = c->next)
-		if (c->state == C_RUNNING && (want == NULL ||
-		    want(&c->tap, warg)) &&
+		if (wanted(c, want, warg) &&
 		    msg_send(c->sock, MSG_REPORT_REQ, col->id, NULL, 0) == 0)
 			col->want++;
 	col->r = calloc(col->want + 1, sizeof(*col->r));
@@ -859,8 +865,7 @@ workers_switches(report_filter want, void *warg, struct tap_report **out,
 	size_t k = 0, i = 0;
 
 	for (c = children; c != NULL; c = c->next) {
-		if (c->state != C_RUNNING || (want != NULL && !want(&c->tap,
-		    warg)))
+		if (!wanted(c, want, warg))
 			continue;
 		if (!c->sw_known)
 			return -1;
@@ -869,8 +874,7 @@ workers_switches(report_filter want, void *warg, struct tap_report **out,
 	if ((r = calloc(k + 1, sizeof(*r))) == NULL)
 		return -1;
 	for (c = children; c != NULL && i < k; c = c->next) {
-		if (c->state != C_RUNNING || (want != NULL && !want(&c->tap,
-		    warg)))
+		if (!wanted(c, want, warg))
 			continue;
 		snprintf(r[i].tap, sizeof(r[i].tap), "%s", c->tap.tap);
 		r[i].pid = c->pid;
