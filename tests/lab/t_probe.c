@@ -197,6 +197,29 @@ test_late_read_keeps_arrival_time(void)
 	probe_close(&b);
 }
 
+/*
+ * Frames that waited (more than one system call takes at a time) are all
+ * taken by one probe_receive, each with its own arrival time.
+ */
+static void
+test_queued_frames_all_taken(void)
+{
+	struct probe a, b;
+	int i;
+
+	CHECK_INT(add_veth_up("pq", "pr"), 0);
+	pair(&a, &b, "pq", "pr");
+	round_trip(&a, &b);
+	for (i = 0; i < 11; i++)
+		CHECK_INT(probe_send(&a), 0);
+	sleep_ms(100);
+	CHECK_INT(probe_receive(&b), 11);
+	CHECK_INT(probe_receive(&b), 0);
+	CHECK_INT(drops(&b), 0);
+	probe_close(&a);
+	probe_close(&b);
+}
+
 static void
 test_hostile_frames_change_nothing(void)
 {
@@ -378,6 +401,7 @@ main(void)
 	links_set_up(links, "lo");
 	RUN(test_probes_cross_a_link);
 	RUN(test_late_read_keeps_arrival_time);
+	RUN(test_queued_frames_all_taken);
 	RUN(test_hostile_frames_change_nothing);
 	RUN(test_mtu_black_hole);
 	RUN(test_tool_inject);
