@@ -705,6 +705,14 @@ config_find_session(const struct config *conf, const char *session)
 	return NULL;
 }
 
+int
+tap_uses(const struct tap_conf *t, const char *name)
+{
+	return strcmp(name, t->tap) == 0 || strcmp(name, t->bridge) == 0 ||
+	    strcmp(name, t->uplink) == 0 ||
+	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
+}
+
 /* Replace every "%h" in S by HOST into DST (NULL: only measure). */
 static size_t
 expand_word(char *dst, const char *s, const char *host)

@@ -93,6 +93,8 @@ const struct tap_conf *config_find_tap(const struct config *conf,
 /* The tap line of a vtund session, or NULL. */
 const struct tap_conf *config_find_session(const struct config *conf,
 	    const char *session);
+/* Does TAP's line use the interface NAME (its tap, bridge or uplink)? */
+int	 tap_uses(const struct tap_conf *tap, const char *name);
 
 /*
  * Build a new argv from CMD with every "%h" replaced by HOST.  The result

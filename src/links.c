@@ -3,9 +3,14 @@
  *
  * Requests go through one synchronous socket; every question asks the
  * kernel afresh (rtnl_link_get_kernel), so there is no cache to go stale.
- * Link events come on a second, non-blocking socket subscribed to
- * RTNLGRP_LINK and parsed by libnl.
+ * A question is a request, its reply and the kernel's ACK, each read
+ * once: no peek to size the buffer first (a check round asks a dozen
+ * questions; each was five system calls, now three).  Link events come
+ * on a second, non-blocking socket subscribed to RTNLGRP_LINK; of each,
+ * only the name and the kind are read.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
@@ -23,6 +28,16 @@
 #endif
 #define OPER_UP		6	/* IF_OPER_UP */
 
+/* One reply or event, read whole without a peek: a link's message is a
+ * few KiB (no VF list is asked for). */
+#define LINKS_MSG_BUF	(64 * 1024)
+/*
+ * The watch's receive buffer: every tap of a 1000-tunnel hub leaving its
+ * bridge at once is some 5000 events of 2-4 KiB each.  SO_RCVBUF is
+ * capped by net.core.rmem_max (208 KiB here); root may force it.
+ */
+#define LINKS_WATCH_RCVBUF	(32 * 1024 * 1024)
+
 const int LINKS_NOTFOUND = -NLE_OBJ_NOTFOUND;
 
 struct links {
@@ -37,10 +52,12 @@ links_open(void)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	if ((l->sk = nl_socket_alloc()) == NULL ||
-	    nl_connect(l->sk, NETLINK_ROUTE) < 0) {
+	    nl_connect(l->sk, NETLINK_ROUTE) < 0 ||
+	    nl_socket_set_msg_buf_size(l->sk, LINKS_MSG_BUF) < 0) {
 		links_close(l);
 		return NULL;
 	}
+	nl_socket_disable_msg_peek(l->sk);
 	return l;
 }
 
@@ -255,24 +272,31 @@ struct links_watch {
 	void		*arg;
 };
 
-static void
-parsed(struct nl_object *obj, void *arg)
-{
-	struct links_watch *w = arg;
-	struct rtnl_link *link = (struct rtnl_link *)obj;
-	const char *name = rtnl_link_get_name(link);
-
-	if (name == NULL)
-		return;
-	w->cb(name, nl_object_get_msgtype(obj) == RTM_DELLINK ?
-	    LINK_REMOVED : LINK_CHANGED, w->arg);
-}
-
+/*
+ * One RTM_NEWLINK or RTM_DELLINK: its name and whether the interface is
+ * gone.  A bridge's RTM_DELLINK of family AF_BRIDGE says that a port left
+ * it (the port is still there); only the link's own deletion is removal.
+ */
 static int
 message(struct nl_msg *msg, void *arg)
 {
-	if (nl_msg_parse(msg, parsed, arg) < 0)
+	struct links_watch *w = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const struct ifinfomsg *ifi;
+	struct nlattr *a;
+	char name[IFNAMSIZ];
+
+	if ((nlh->nlmsg_type != RTM_NEWLINK &&
+	    nlh->nlmsg_type != RTM_DELLINK) ||
+	    !nlmsg_valid_hdr(nlh, sizeof(*ifi)))
 		return NL_SKIP;
+	ifi = nlmsg_data(nlh);
+	if ((a = nlmsg_find_attr(nlh, sizeof(*ifi), IFLA_IFNAME)) == NULL ||
+	    nla_len(a) < 2)
+		return NL_SKIP;
+	nla_strlcpy(name, a, sizeof(name));
+	w->cb(name, nlh->nlmsg_type == RTM_DELLINK &&
+	    ifi->ifi_family != AF_BRIDGE ? LINK_REMOVED : LINK_CHANGED, w->arg);
 	return NL_OK;
 }
 
@@ -291,9 +315,13 @@ links_watch_open(links_event_cb cb, void *arg)
 	nl_socket_modify_cb(w->sk, NL_CB_VALID, NL_CB_CUSTOM, message, w);
 	if (nl_connect(w->sk, NETLINK_ROUTE) < 0 ||
 	    nl_socket_add_membership(w->sk, RTNLGRP_LINK) < 0 ||
-	    nl_socket_set_nonblocking(w->sk) < 0)
+	    nl_socket_set_nonblocking(w->sk) < 0 ||
+	    nl_socket_set_msg_buf_size(w->sk, LINKS_MSG_BUF) < 0)
 		goto fail;
-	nl_socket_set_buffer_size(w->sk, 1024 * 1024, 0);
+	nl_socket_disable_msg_peek(w->sk);
+	if (setsockopt(nl_socket_get_fd(w->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+	    &(int){ LINKS_WATCH_RCVBUF }, sizeof(int)) == -1)
+		nl_socket_set_buffer_size(w->sk, LINKS_WATCH_RCVBUF, 0);
 	return w;
 fail:
 	links_watch_close(w);

@@ -270,15 +270,10 @@ send_report(uint32_t id)
 		log_warn("report");
 }
 
-static int
-interesting(const char *name)
-{
-	const struct tap_conf *t = tc.tap;
-
-	return name[0] == '\0' || strcmp(name, t->tap) == 0 ||
-	    strcmp(name, t->bridge) == 0 || strcmp(name, t->uplink) == 0 ||
-	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
-}
+/* The tap's events since the last round: its probe socket is looked at
+ * once per round, not once per event (a bridge port leaving and coming
+ * back is four or five events). */
+static int	 tap_touched;
 
 /* "+NAME" changed, "-NAME" removed, "" an overrun: look at everything. */
 static void
@@ -286,10 +281,10 @@ link_event(const char *text)
 {
 	const char *name = text[0] ? text + 1 : text;
 
-	if (!interesting(name))
+	if (name[0] != '\0' && !tap_uses(tc.tap, name))
 		return;
 	if (name[0] == '\0' || strcmp(name, tc.tap->tap) == 0) {
-		datapath_tap_changed();
+		tap_touched = 1;
 		/* Two clients fighting for the session make its tap vanish
 		 * again and again: then every process is looked at.  A tap
 		 * that merely changed (taken off its bridge) is not that. */
@@ -376,6 +371,10 @@ run_round(void *arg)
 	if (now >= next_full_ms) {
 		tc.full_scan = 1;	/* the periodic round looks at all */
 		next_full_ms = now + tc.conf->delay_betweencheck * 1000ULL;
+	}
+	if (tap_touched) {
+		tap_touched = 0;
+		datapath_tap_changed();
 	}
 	tc.trigger_ms = event_ms;
 	event_ms = 0;

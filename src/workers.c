@@ -78,6 +78,24 @@ static int		(*ask_peer)(const char *, const char *, peer_answer_cb,
 			    void *);
 static rlim_t		 nofile_soft;	/* restored in workers */
 
+/*
+ * Who uses an interface: for each name a tap line uses (its tap, bridge,
+ * uplink), the children of that line, in a hash table rebuilt when the
+ * children change.  A hub's link event finds its workers without looking
+ * at every child: a thousand taps leaving their bridges were five
+ * thousand events, each compared with a thousand tap lines.
+ */
+struct user {
+	struct user	*next;
+	uint32_t	 hash;
+	const char	*name;		/* in child->tap */
+	struct child	*c;
+};
+static struct user	**users_by_name;
+static struct user	*users;
+static size_t		 users_mask;	/* buckets - 1 */
+static int		 users_stale = 1;
+
 static void	 spawn(struct child *);
 static void	 reach_told(uint64_t, int);
 static void	 child_message(int, void *);
@@ -184,6 +202,7 @@ unlink_child(struct child *dead)
 	ev_timer_cancel(&dead->respawn);
 	ev_timer_cancel(&dead->kill_timer);
 	free(dead);
+	users_stale = 1;
 }
 
 /* A worker of TAP has ended: start the one that waited for it. */
@@ -334,6 +353,7 @@ add_child(const struct tap_conf *tap)
 	for (pp = &children; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = c;
+	users_stale = 1;
 	return c;
 }
 
@@ -458,6 +478,7 @@ workers_reload(const struct config *next)
 	for (i = 0; i < next->ntaps; i++) {
 		if (keep[i] != NULL) {
 			keep[i]->tap = next->taps[i];
+			users_stale = 1;
 			continue;
 		}
 		spawn(add_child(&next->taps[i]));
@@ -534,26 +555,86 @@ workers_running(void)
 	return n;
 }
 
-static int
-uses(const struct tap_conf *t, const char *name)
+static uint32_t
+name_hash(const char *s)
 {
-	return strcmp(name, t->tap) == 0 || strcmp(name, t->bridge) == 0 ||
-	    strcmp(name, t->uplink) == 0 ||
-	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void
+add_user(struct user *u, const char *name, struct child *c)
+{
+	struct user **b;
+
+	u->hash = name_hash(name);
+	u->name = name;
+	u->c = c;
+	b = &users_by_name[u->hash & users_mask];
+	u->next = *b;
+	*b = u;
+}
+
+static void
+index_users(void)
+{
+	struct child *c;
+	size_t n = 0, buckets = 16;
+	struct user *u;
+
+	for (c = children; c != NULL; c = c->next)
+		n += 4;
+	while (buckets < 2 * n)
+		buckets *= 2;
+	free(users);
+	free(users_by_name);
+	if ((users = calloc(n + 1, sizeof(*users))) == NULL ||
+	    (users_by_name = calloc(buckets, sizeof(*users_by_name))) == NULL)
+		fatal("calloc");
+	users_mask = buckets - 1;
+	u = users;
+	for (c = children; c != NULL; c = c->next) {
+		const struct tap_conf *t = &c->tap;
+		const char *names[4] = { t->tap, t->bridge, t->uplink,
+		    t->uplink_parent };
+		int i, j;
+
+		for (i = 0; i < 4; i++) {
+			for (j = 0; j < i && strcmp(names[j], names[i]); j++)
+				;
+			if (names[i][0] != '\0' && j == i)
+				add_user(u++, names[i], c);
+		}
+	}
+	users_stale = 0;
 }
 
 void
 workers_link_event(const char *name, int removed)
 {
 	struct child *c;
+	struct user *u;
+	uint32_t h;
 	char text[IFNAMSIZ + 2];
 
 	snprintf(text, sizeof(text), "%s%s", name[0] ? (removed ? "-" : "+") :
 	    "", name);
-	for (c = children; c != NULL; c = c->next)
-		if (c->state == C_RUNNING && (name[0] == '\0' ||
-		    uses(&c->tap, name)))
-			(void)msg_send_str(c->sock, MSG_LINK, 0, text);
+	if (name[0] == '\0') {
+		for (c = children; c != NULL; c = c->next)
+			if (c->state == C_RUNNING)
+				(void)msg_send_str(c->sock, MSG_LINK, 0, text);
+		return;
+	}
+	if (users_stale)
+		index_users();
+	h = name_hash(name);
+	for (u = users_by_name[h & users_mask]; u != NULL; u = u->next)
+		if (u->hash == h && u->c->state == C_RUNNING &&
+		    strcmp(u->name, name) == 0)
+			(void)msg_send_str(u->c->sock, MSG_LINK, 0, text);
 }
 
 void

@@ -250,6 +250,40 @@ test_events(void)
 }
 
 /*
+ * A port taken off its bridge is changed, not removed: the kernel also
+ * sends an RTM_DELLINK of family AF_BRIDGE for it (a worker took that for
+ * a vanished tap, and looked at every process of the host).
+ */
+static void
+test_port_off_bridge_not_removed(void)
+{
+	struct links_watch *w = links_watch_open(record, NULL);
+	uint64_t t0;
+	int i, removed = 0;
+
+	CHECK(w != NULL);
+	if (w == NULL)
+		return;
+	CHECK_INT(links_create_bridge(links, "brpo"), 0);
+	CHECK_INT(links_set_master(links, "tap0", "brpo"), 0);
+	CHECK(wait_event(w, "tap0", LINK_CHANGED, now_ms(), 1000) >= 0);
+	usleep(100000);
+	links_watch_read(w);
+	nheard = 0;
+	t0 = now_ms();
+	CHECK_INT(links_release(links, "tap0"), 0);
+	CHECK(wait_event(w, "tap0", LINK_CHANGED, t0, 1000) >= 0);
+	usleep(100000);
+	links_watch_read(w);
+	for (i = 0; i < nheard; i++)
+		removed |= strcmp(heard[i].name, "tap0") == 0 &&
+		    heard[i].ev == LINK_REMOVED;
+	CHECK(!removed);
+	CHECK_INT(links_delete(links, "brpo"), 0);
+	links_watch_close(w);
+}
+
+/*
  * Overrun: with a tiny receive buffer and nobody reading, the kernel drops
  * events (ENOBUFS); the watch then asks for a look at everything ("") and
  * goes on working.
@@ -352,6 +386,7 @@ main(int argc, char *argv[])
 		RUN(test_enslave_move_release);
 		RUN(test_counters);
 		RUN(test_events);
+	RUN(test_port_off_bridge_not_removed);
 		RUN(test_events_overrun);
 	}
 	links_close(links);
