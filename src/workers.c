@@ -592,7 +592,7 @@ index_users(void)
 	free(users);
 	free(users_by_name);
 	if ((users = calloc(n + 1, sizeof(*users))) == NULL ||
-	    (users_by_name = calloc(buckets, sizeof(*users_by_name))) == NULL)
+	    (users_by_name = calloc(buckets, sizeof(struct user *))) == NULL)
 		fatal("calloc");
 	users_mask = buckets - 1;
 	u = users;
@@ -603,7 +603,7 @@ index_users(void)
 		int i, j;
 
 		for (i = 0; i < 4; i++) {
-			for (j = 0; j < i && strcmp(names[j], names[i]); j++)
+			for (j = 0; j < i && strcmp(names[j], names[i]) != 0; j++)
 				;
 			if (names[i][0] != '\0' && j == i)
 				add_user(u++, names[i], c);
