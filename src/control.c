@@ -37,6 +37,7 @@ struct conn {
 	int		 busy;		/* a request is being answered */
 	int		 closing;	/* close once the output is out */
 	int		 hello, errors;
+	int		 watching;	/* "watch": told each change */
 	double		 tokens;
 	uint64_t	 tokens_ms;
 	struct ev_timer	 idle;
@@ -377,16 +378,16 @@ status_done(struct tap_report *r, size_t n, void *arg)
 	answered(c);
 }
 
-/* "ok" and, per session in scope with something off, " S=sw,sw". */
+/* PREFIX and, per session in R with something off, " S=sw,sw". */
 static void
-switches_done(struct tap_report *r, size_t n, void *arg)
+format_switches(const struct tap_report *r, size_t n, const char *prefix,
+    char *line, size_t size)
 {
-	struct conn *c = arg;
 	const struct tap_conf *t;
-	char line[PEER_LINE_MAX * 4] = "ok";
 	size_t i, len;
 	int sw, first;
 
+	snprintf(line, size, "%s", prefix);
 	for (i = 0; i < n; i++) {
 		if ((t = config_find_tap(conf, r[i].tap)) == NULL)
 			continue;
@@ -396,15 +397,23 @@ switches_done(struct tap_report *r, size_t n, void *arg)
 				continue;
 			len = strlen(line);
 			if (first)
-				snprintf(line + len, sizeof(line) - len,
-				    " %s=%s", t->session, switch_name(sw));
+				snprintf(line + len, size - len, " %s=%s",
+				    t->session, switch_name(sw));
 			else
-				snprintf(line + len, sizeof(line) - len, ",%s",
+				snprintf(line + len, size - len, ",%s",
 				    switch_name(sw));
 			first = 0;
 		}
 	}
-	reply(c, "%s", line);
+}
+
+static void
+switches_done(struct tap_report *r, size_t n, void *arg)
+{
+	char line[PEER_LINE_MAX * 4];
+
+	format_switches(r, n, "ok", line, sizeof(line));
+	reply(arg, "%s", line);
 }
 
 /* A client polls this every few seconds: answered from what the workers
@@ -422,6 +431,37 @@ switches_answer(struct conn *c)
 		return;
 	}
 	workers_reports(tap_wanted, c, switches_done, c);
+}
+
+/*
+ * A worker told of a switch change: every watching caller that may see
+ * that tap gets its sessions' switches now (PEER_EVENT_SWITCHES), so that
+ * a client learns of a change at once instead of polling every 5 s.
+ */
+void
+control_switches_changed(const struct tap_conf *t)
+{
+	struct conn *c, *next;
+	struct tap_report *r;
+	char line[PEER_LINE_MAX * 4];
+	size_t n, len;
+
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		/* Each event is the whole state: one that finds the last
+		 * still unread (a stuck caller) is not queued. */
+		if (!c->watching || c->dead || c->outlen > PEER_REPLY_MAX ||
+		    !scope_allows(conf, &c->sc, t) ||
+		    workers_switches(tap_wanted, c, &r, &n) == -1)
+			continue;
+		format_switches(r, n, PEER_EVENT_SWITCHES, line, sizeof(line));
+		free(r);
+		len = strlen(line);
+		line[len++] = '\n';
+		emit(c, line, len);
+		if (!c->taking)
+			(void)settle(c);
+	}
 }
 
 static void
@@ -480,7 +520,9 @@ dispatch(struct conn *c, const struct peer_request *req, const char *line)
 			status_reports(c);
 		return;
 	}
-	if (req->verb == PV_SWITCHES && req->session[0] == '\0') {
+	if ((req->verb == PV_SWITCHES && req->session[0] == '\0') ||
+	    req->verb == PV_WATCH) {
+		c->watching |= req->verb == PV_WATCH;
 		switches_answer(c);
 		return;
 	}

@@ -30,5 +30,7 @@ int	 control_open(const struct config *conf);
 /* The configuration changed (the socket stays). */
 void	 control_reload(const struct config *conf);
 void	 control_close(void);
+/* TAP's worker told a change of its switches: tell the watching callers. */
+void	 control_switches_changed(const struct tap_conf *tap);
 
 #endif

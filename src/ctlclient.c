@@ -21,27 +21,61 @@ struct ctl_conn {
 	size_t	 len;
 };
 
-/* One line (without newline) into LINE; 1, or -1 (errno). */
+/* A complete line in the buffer into LINE (without newline); 1, or 0. */
 static int
-read_line(struct ctl_conn *c, char *line, size_t len)
+take_line(struct ctl_conn *c, char *line, size_t len)
+{
+	char *nl = memchr(c->buf, '\n', c->len);
+	size_t l;
+
+	if (nl == NULL)
+		return 0;
+	l = (size_t)(nl - c->buf);
+	snprintf(line, len, "%.*s", (int)l, c->buf);
+	c->len -= l + 1;
+	memmove(c->buf, nl + 1, c->len);
+	return 1;
+}
+
+/* One read into the buffer; 0, or -1 (errno). */
+static int
+fill(struct ctl_conn *c)
+{
+	ssize_t n;
+
+	if (c->len == sizeof(c->buf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	while ((n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len)) ==
+	    -1 && errno == EINTR)
+		;
+	if (n <= 0) {
+		if (n == 0)
+			errno = ECONNRESET;
+		return -1;
+	}
+	c->len += (size_t)n;
+	return 0;
+}
+
+/*
+ * The next line that is not an event (without newline) into LINE; event
+ * lines met on the way go to EV.  1, or -1 (errno).
+ */
+static int
+read_line(struct ctl_conn *c, char *line, size_t len, ctl_event_cb ev,
+    void *arg)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	uint64_t deadline = clock_ms() + CTL_TIMEOUT_MS, now;
-	char *nl;
-	ssize_t n;
 
 	for (;;) {
-		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
-			size_t l = (size_t)(nl - c->buf);
-
-			snprintf(line, len, "%.*s", (int)l, c->buf);
-			c->len -= l + 1;
-			memmove(c->buf, nl + 1, c->len);
-			return 1;
-		}
-		if (c->len == sizeof(c->buf)) {
-			errno = EMSGSIZE;
-			return -1;
+		while (take_line(c, line, len)) {
+			if (strncmp(line, PEER_EVENT, strlen(PEER_EVENT)) != 0)
+				return 1;
+			if (ev != NULL)
+				ev(line, arg);
 		}
 		now = clock_ms();
 		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <=
@@ -49,15 +83,8 @@ read_line(struct ctl_conn *c, char *line, size_t len)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ECONNRESET;
+		if (fill(c) == -1)
 			return -1;
-		}
-		c->len += (size_t)n;
 	}
 }
 
@@ -104,6 +131,13 @@ ctl_connect(const char *path, int hello, char *err, size_t errlen)
 int
 ctl_call(struct ctl_conn *c, const char *request, char *reply, size_t len)
 {
+	return ctl_call_ev(c, request, reply, len, NULL, NULL);
+}
+
+int
+ctl_call_ev(struct ctl_conn *c, const char *request, char *reply, size_t len,
+    ctl_event_cb ev, void *arg)
+{
 	char line[PEER_LINE_MAX + 2];
 	int n = snprintf(line, sizeof(line), "%s\n", request);
 
@@ -112,17 +146,42 @@ ctl_call(struct ctl_conn *c, const char *request, char *reply, size_t len)
 		return -1;
 	}
 	if (write(c->fd, line, (size_t)n) != n ||
-	    read_line(c, reply, len) == -1) {
+	    read_line(c, reply, len, ev, arg) == -1) {
 		snprintf(reply, len, "%s", strerror(errno));
 		return -1;
 	}
 	return strncmp(reply, "ok", 2) == 0 ? 0 : 1;
 }
 
+void
+ctl_buffered_events(struct ctl_conn *c, ctl_event_cb ev, void *arg)
+{
+	char line[PEER_REPLY_MAX];
+
+	while (take_line(c, line, sizeof(line)))
+		if (strncmp(line, PEER_EVENT, strlen(PEER_EVENT)) == 0)
+			ev(line, arg);
+}
+
+int
+ctl_events(struct ctl_conn *c, ctl_event_cb ev, void *arg)
+{
+	if (fill(c) == -1)
+		return -1;
+	ctl_buffered_events(c, ev, arg);
+	return 0;
+}
+
+int
+ctl_fd(const struct ctl_conn *c)
+{
+	return c->fd;
+}
+
 int
 ctl_line(struct ctl_conn *c, char *line, size_t len)
 {
-	if (read_line(c, line, len) == -1)
+	if (read_line(c, line, len, NULL, NULL) == -1)
 		return -1;
 	return strcmp(line, ".") == 0 ? 0 : 1;
 }

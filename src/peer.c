@@ -31,6 +31,7 @@ static const struct {
 	{ "lock",	PV_LOCK,	1, 1 },
 	{ "end",	PV_END,		1, 2 },	/* SESSION [PORT] */
 	{ "status",	PV_STATUS,	0, 2 },	/* [json|text] [peers] */
+	{ "watch",	PV_WATCH,	0, 0 },
 	{ "quit",	PV_QUIT,	0, 0 },
 };
 
@@ -121,7 +122,8 @@ parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 
 	/* The caller checked the number of words; this keeps it local. */
 	if ((req->verb != PV_STATUS && req->verb != PV_QUIT &&
-	    req->verb != PV_SWITCHES && w[1] == NULL) ||
+	    req->verb != PV_SWITCHES && req->verb != PV_WATCH &&
+	    w[1] == NULL) ||
 	    (req->verb == PV_SET && (w[2] == NULL || w[3] == NULL))) {
 		snprintf(err, errlen, "missing argument");
 		return -1;
@@ -140,6 +142,7 @@ parse_args(struct peer_request *req, char **w, char *err, size_t errlen)
 	case PV_STATUS:
 		return parse_status(req, w, err, errlen);
 	case PV_QUIT:
+	case PV_WATCH:
 		return 0;
 	case PV_SWITCHES:
 		if (w[1] == NULL)

@@ -34,8 +34,21 @@ enum peer_verb {
 	PV_LOCK,		/* lock SESSION: does vtund hold its lock */
 	PV_END,			/* end SESSION: end the server session */
 	PV_STATUS,		/* status: the JSON of `vtundfix status` */
+	PV_WATCH,		/* watch: the switches, now and when they
+				 * change (PEER_EVENT_SWITCHES lines) */
 	PV_QUIT,
 };
+
+/*
+ * After "watch", the answering end sends a line of its own whenever a
+ * switch of the caller's sessions changes: PEER_EVENT_SWITCHES and what
+ * follows "ok" in the reply to "switches" (the sessions with a switch off,
+ * e.g. "event switches lcsr=bridge").  An event line is never a reply:
+ * replies begin with "ok" or "err".
+ */
+#define PEER_EVENT		"event "
+#define PEER_EVENT_SWITCHES	"event switches"
+
 
 struct peer_request {
 	enum peer_verb	 verb;

@@ -219,6 +219,8 @@ struct peer_chan {
 	uint64_t	 backoff_ms;
 	uint64_t	 hello_ms;	/* the hello's patience */
 	int		 warned;	/* the failure was logged */
+	peer_event_cb	 on_event;	/* event lines; NULL: closed */
+	void		*event_arg;
 };
 
 static void	 chan_send_next(struct peer_chan *);
@@ -269,6 +271,8 @@ chan_fail(struct peer_chan *ch, const char *why)
 		ch->backoff_ms = PEER_BACKOFF_MAX_MS;
 	while (ch->count > 0)
 		chan_answer(ch, NULL);
+	if (ch->on_event != NULL)
+		ch->on_event(NULL, ch->event_arg);
 }
 
 static void
@@ -298,6 +302,12 @@ chan_readable(int fd, void *arg)
 
 	while (ch->conn != NULL &&
 	    (rc = conn_take_line(ch->conn, reply, sizeof(reply))) != 0) {
+		if (rc == 1 && ch->up &&
+		    strncmp(reply, PEER_EVENT, strlen(PEER_EVENT)) == 0) {
+			if (ch->on_event != NULL)
+				ch->on_event(reply, ch->event_arg);
+			continue;
+		}
 		if (rc == -1 || !ch->in_flight) {
 			chan_fail(ch, rc == -1 ? reply : "unexpected reply");
 			return;
@@ -442,6 +452,13 @@ const char *
 peerchan_host(const struct peer_chan *ch)
 {
 	return ch->host;
+}
+
+void
+peerchan_on_event(struct peer_chan *ch, peer_event_cb cb, void *arg)
+{
+	ch->on_event = cb;
+	ch->event_arg = arg;
 }
 
 void

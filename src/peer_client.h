@@ -78,6 +78,13 @@ int	 peerchan_request(struct peer_chan *, const char *request, int how,
 	    peer_reply_cb cb, void *arg);
 /* Is the channel connected (handshake done)? */
 int	 peerchan_up(const struct peer_chan *);
+/*
+ * CB gets every event line the far end sends of its own (PEER_EVENT,
+ * after "watch"), and NULL each time the channel closes (what was watched
+ * must be watched again on the next connection).
+ */
+typedef void (*peer_event_cb)(const char *line, void *arg);
+void	 peerchan_on_event(struct peer_chan *, peer_event_cb cb, void *arg);
 const char *peerchan_host(const struct peer_chan *);
 /* The configuration was reloaded: use CONF from now on. */
 void	 peerchan_set_conf(struct peer_chan *, const struct config *conf);

@@ -1,6 +1,7 @@
 /*
- * peerhub: channels by host, and the client's poll of the switches.
+ * peerhub: channels by host, and the client's watch of the switches.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,10 @@ struct hub {
 	struct hub	*next;
 	struct peer_chan *ch;
 	int		 used;		/* by the current configuration */
-	int		 polling;	/* a poll is out */
+	int		 polling;	/* a request is out */
+	int		 watching;	/* the server tells each change */
+	int		 no_watch;	/* it cannot (older): poll it */
+	uint64_t	 heard_ms;	/* its switches' last answer */
 };
 
 static const struct config *conf;
@@ -23,6 +27,9 @@ static struct hub	*hubs;
 static struct ev_timer	 poll_timer;
 static int		*last_on;	/* per tap: the peer's switches on,
 					 * as bits; -1 not known yet */
+
+static void	 hub_event(const char *, void *);
+static void	 poll_switches(void *);
 
 static const char *
 host_of(const struct tap_conf *t)
@@ -56,6 +63,7 @@ use_hosts(void)
 			if ((h = calloc(1, sizeof(*h))) == NULL ||
 			    (h->ch = peerchan_new(conf, host)) == NULL)
 				fatal("peer channel");
+			peerchan_on_event(h->ch, hub_event, h);
 			h->next = hubs;
 			hubs = h;
 		}
@@ -74,21 +82,18 @@ use_hosts(void)
 }
 
 /*
- * The reply to "switches": "ok" and, for each session with a switch off,
- * " SESSION=sw,sw".  Sessions not named have every switch on.
+ * The reply to "switches" or "watch": "ok" and, for each session with a
+ * switch off, " SESSION=sw,sw".  Sessions not named have every switch on.
  */
 static void
-switches_answer(const char *reply, void *arg)
+apply_switches(struct hub *h, const char *reply)
 {
-	struct hub *h = arg;
 	char want[PEER_LINE_MAX], text[PEER_LINE_MAX], name[SESSION_MAX + 2];
 	const char *p, *off;
 	size_t i, n;
 	int sw, mask;
 
-	h->polling = 0;
-	if (reply == NULL || strncmp(reply, "ok", 2) != 0)
-		return;			/* keep what we knew */
+	h->heard_ms = ev_now_ms();
 	for (i = 0; i < conf->ntaps; i++) {
 		const struct tap_conf *t = &conf->taps[i];
 
@@ -117,20 +122,96 @@ switches_answer(const char *reply, void *arg)
 }
 
 static void
+switches_answer(const char *reply, void *arg)
+{
+	struct hub *h = arg;
+
+	h->polling = 0;
+	if (reply != NULL && strncmp(reply, "ok", 2) == 0)
+		apply_switches(h, reply);	/* else keep what we knew */
+}
+
+static void
+watch_answer(const char *reply, void *arg)
+{
+	struct hub *h = arg;
+
+	h->polling = 0;
+	if (reply == NULL)
+		return;			/* the channel failed: hub_event */
+	if (strncmp(reply, "ok", 2) != 0) {
+		log_info("peer %s: does not tell its switches as they change "
+		    "(%s): asked every %d s", peerchan_host(h->ch), reply,
+		    PEERHUB_POLL_MS / 1000);
+		h->no_watch = 1;
+		return;
+	}
+	h->watching = 1;
+	apply_switches(h, reply);
+}
+
+/* A change the server told, or (LINE NULL) the channel closed. */
+static void
+hub_event(const char *line, void *arg)
+{
+	struct hub *h = arg;
+	char reply[PEER_REPLY_MAX];
+	size_t n = strlen(PEER_EVENT_SWITCHES);
+
+	if (line == NULL) {
+		h->watching = h->no_watch = 0;
+		ev_timer_sooner(&poll_timer, PEERHUB_POLL_MS, poll_switches,
+		    NULL);
+		return;
+	}
+	if (strncmp(line, PEER_EVENT_SWITCHES, n) != 0 ||
+	    (line[n] != '\0' && line[n] != ' '))
+		return;			/* an event of a later version */
+	snprintf(reply, sizeof(reply), "ok%s", line + n);
+	apply_switches(h, reply);
+}
+
+/*
+ * What to ask H now: to watch (once per connection), or, of a server that
+ * watches, "switches" every PEERHUB_CHECK_MS, so that a channel that died
+ * without closing (an outage) is found by that request's timeout; of one
+ * that cannot watch, "switches" every PEERHUB_POLL_MS.
+ */
+static void
+hub_ask(struct hub *h, uint64_t now)
+{
+	const char *what = "watch";
+	peer_reply_cb cb = watch_answer;
+
+	if (h->polling || (h->watching &&
+	    now - h->heard_ms + PEERHUB_POLL_MS <= PEERHUB_CHECK_MS))
+		return;
+	if (h->watching || h->no_watch) {
+		what = "switches";
+		cb = switches_answer;
+	}
+	if (peerchan_request(h->ch, what, PEER_ASK_WAIT, cb, h) == 0)
+		h->polling = 1;
+}
+
+static void
 poll_switches(void *arg)
 {
 	struct hub *h;
+	int all = 1;
 
-	for (h = hubs; h != NULL; h = h->next)
-		if (!h->polling && peerchan_request(h->ch, "switches",
-		    PEER_ASK_WAIT, switches_answer, h) == 0)
-			h->polling = 1;
-	ev_timer_set(&poll_timer, PEERHUB_POLL_MS, poll_switches, NULL);
+	for (h = hubs; h != NULL; h = h->next) {
+		hub_ask(h, ev_now_ms());
+		all &= h->watching;
+	}
+	ev_timer_set(&poll_timer, all ? PEERHUB_CHECK_MS : PEERHUB_POLL_MS,
+	    poll_switches, NULL);
 }
 
 void
 peerhub_start(const struct config *c)
 {
+	struct hub *h;
 	size_t i;
 
 	conf = c;
@@ -140,6 +221,8 @@ peerhub_start(const struct config *c)
 	for (i = 0; i < c->ntaps; i++)
 		last_on[i] = -1;
 	use_hosts();
+	for (h = hubs; h != NULL; h = h->next)
+		h->heard_ms = 0;	/* the workers may be new: ask now */
 	if (c->machine == ROLE_CLIENT)
 		poll_switches(NULL);
 }

@@ -2,10 +2,11 @@
  * peerhub: the supervisor's peer channels, one per peer host (SPEC §7):
  * every tunnel between two hosts shares one PEER_COMMAND (ssh) — a hub
  * with 1000 sites has one per site, a client with two taps to one server
- * has one.  On a client it also polls the server's switches (seed: a
- * client does not check what the server switched off) with one request
- * for all the tunnels to that server, and tells each worker when its
- * session's switches change.
+ * has one.  On a client it also watches the server's switches (seed: a
+ * client does not check what the server switched off): one "watch" for
+ * all the tunnels to that server, after which the server tells each
+ * change; each worker hears when its session's switches change.  A server
+ * that cannot watch (an older vtundfix) is polled.
  */
 #ifndef VTUNDFIX_PEERHUB_H
 #define VTUNDFIX_PEERHUB_H
@@ -13,7 +14,8 @@
 #include "config.h"
 #include "peer_client.h"
 
-#define PEERHUB_POLL_MS	5000
+#define PEERHUB_POLL_MS		5000	/* a server that cannot watch */
+#define PEERHUB_CHECK_MS	60000	/* one that tells each change */
 
 void	 peerhub_start(const struct config *conf);
 /* The configuration changed: keep the channels still needed. */

@@ -29,6 +29,8 @@ struct relay {
 	int		 errors;
 	int		 hello;	/* the far end has said hello: a new
 				 * connection to the daemon says it again */
+	int		 watching; /* "watch" was answered: the daemon's
+				 * event lines are passed on as they come */
 };
 
 /* Take one byte; returns 1 when a line (or a bad one) is complete. */
@@ -60,6 +62,12 @@ emit(struct relay *rl, const char *reply)
 		    *reply, rl->out);
 	fputc('\n', rl->out);
 	fflush(rl->out);
+}
+
+static void
+pass_event(const char *line, void *arg)
+{
+	emit(arg, line);
 }
 
 /* The daemon does not run here: answer what can be answered. */
@@ -117,12 +125,20 @@ forward(struct relay *rl, const char *line, const struct peer_request *req)
 
 	if (!connected(rl, req))
 		return answer_alone(rl, req);
-	if (ctl_call(rl->ctl, line, reply, sizeof(reply)) == -1) {
-		/* It stopped, or restarted: once more, else answer alone. */
+	if (ctl_call_ev(rl->ctl, line, reply, sizeof(reply), pass_event,
+	    rl) == -1) {
 		ctl_close(rl->ctl);
 		rl->ctl = NULL;
+		/* A watch does not outlive its connection: the far end is
+		 * told, and watches again when it comes back. */
+		if (rl->watching) {
+			emit(rl, "err vtundfix stopped here, goodbye");
+			return 0;
+		}
+		/* It stopped, or restarted: once more, else answer alone. */
 		if (!connected(rl, req) ||
-		    ctl_call(rl->ctl, line, reply, sizeof(reply)) == -1) {
+		    ctl_call_ev(rl->ctl, line, reply, sizeof(reply), pass_event,
+		    rl) == -1) {
 			ctl_close(rl->ctl);
 			rl->ctl = NULL;
 			return answer_alone(rl, req);
@@ -130,7 +146,10 @@ forward(struct relay *rl, const char *line, const struct peer_request *req)
 	}
 	if (req->verb == PV_HELLO && strncmp(reply, "ok ", 3) == 0)
 		rl->hello = 1;
+	if (req->verb == PV_WATCH && strncmp(reply, "ok", 2) == 0)
+		rl->watching = 1;
 	emit(rl, reply);
+	ctl_buffered_events(rl->ctl, pass_event, rl);	/* newer than it */
 	return req->verb != PV_QUIT && strcmp(reply, "err too many errors, "
 	    "goodbye") != 0;
 }
@@ -178,12 +197,23 @@ line_left(const struct reader *r)
 	    (int)(PEER_LINE_TIMEOUT_MS - spent);
 }
 
+/* The daemon's event lines; 0 when it has gone (the far end is told). */
+static int
+take_events(struct relay *rl)
+{
+	if (ctl_events(rl->ctl, pass_event, rl) == 0)
+		return 1;
+	emit(rl, "err vtundfix stopped here, goodbye");
+	return 0;
+}
+
 int
 relay_serve(const char *control, int in, int outfd)
 {
-	struct relay rl = { control, NULL, NULL, 0, 0 };
+	struct relay rl = { control, NULL, NULL, 0, 0, 0 };
 	struct reader r;
-	struct pollfd pfd = { .fd = in, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = in, .events = POLLIN },
+	    { .fd = -1, .events = POLLIN } };
 	char buf[512];
 	ssize_t n, i;
 	int timeout, rc;
@@ -194,12 +224,21 @@ relay_serve(const char *control, int in, int outfd)
 	for (;;) {
 		timeout = r.started_ms == 0 ? RELAY_IDLE_MS :
 		    line_left(&r);
-		if ((rc = poll(&pfd, 1, timeout)) == 0) {
+		pfd[1].fd = rl.watching && rl.ctl != NULL ? ctl_fd(rl.ctl) : -1;
+		if ((rc = poll(pfd, 2, timeout)) == 0) {
 			emit(&rl, r.started_ms != 0 ? "err timeout in "
 			    "the middle of a line" : "err idle, goodbye");
 			break;
 		}
-		if (rc == -1 && errno == EINTR)
+		if (rc == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].fd != -1 && pfd[1].revents != 0 &&
+		    !take_events(&rl))
+			break;
+		if (pfd[0].revents == 0)
 			continue;
 		if ((n = read(in, buf, sizeof(buf))) == -1 && errno == EINTR)
 			continue;

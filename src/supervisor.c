@@ -312,6 +312,7 @@ supervisor_main(struct config *conf, int foreground)
 	log_info("started: %s, %s, %zu tap%s", cur->path,
 	    machine_name(cur->machine), cur->ntaps, cur->ntaps == 1 ? "" : "s");
 	workers_set_peer(peerhub_ask_now);
+	workers_on_switches(control_switches_changed);
 	(void)procs_init(cur->vtund);
 	if (procs_can_borrow() == -1)
 		log_info("each session's TCP connection is found with a "

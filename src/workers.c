@@ -77,6 +77,7 @@ static void		(*on_all_gone)(void);
 static int		(*ask_peer)(const char *, const char *, peer_answer_cb,
 			    void *);
 static rlim_t		 nofile_soft;	/* restored in workers */
+static void		(*switches_changed)(const struct tap_conf *);
 
 /*
  * Who uses an interface: for each name a tap line uses (its tap, bridge,
@@ -916,6 +917,12 @@ workers_set_peer(int (*ask)(const char *, const char *, peer_answer_cb,
 	ask_peer = ask;
 }
 
+void
+workers_on_switches(void (*changed)(const struct tap_conf *))
+{
+	switches_changed = changed;
+}
+
 static void
 switches_told(struct child *c, const void *data, size_t len)
 {
@@ -933,8 +940,12 @@ switches_told(struct child *c, const void *data, size_t len)
 			    sw[i]);
 			return;
 		}
+	if (c->sw_known && memcmp(c->sw, sw, sizeof(sw)) == 0)
+		return;
 	memcpy(c->sw, sw, sizeof(sw));
 	c->sw_known = 1;
+	if (switches_changed != NULL)
+		switches_changed(&c->tap);
 }
 
 int

@@ -71,5 +71,7 @@ int	 workers_switches(report_filter want, void *warg,
 typedef void (*peer_answer_cb)(const char *reply, void *arg);
 void	 workers_set_peer(int (*ask)(const char *host, const char *line,
 	    peer_answer_cb cb, void *arg));
+/* Who hears that a worker's switches changed (control.c's watchers). */
+void	 workers_on_switches(void (*changed)(const struct tap_conf *tap));
 
 #endif

@@ -126,6 +126,26 @@ fi
 # Its own session: allowed.
 out=$(as_site_b "vtundfix-peer 1" "switches $S1" "quit")
 check "trust/own-session-allowed" grep -q "^ok $S1 service=on" <<<"$out"
+# A site that watches the hub's switches is told of its own sessions'
+# changes, never of another site's.
+{ printf '%s\n' "vtundfix-peer 1" watch; sleep 3; echo quit; } |
+    lab_in cli runuser -u vtundfix -- ssh -o BatchMode=yes \
+    -o IdentitiesOnly=yes -i /var/lib/vtundfix/.ssh/site_b \
+    "vtundfix@$LAB_SERVER_IP" vtundfix peer >"$LAB_DIR/watch.out" 2>/dev/null &
+watcher=$!
+sleep 1.5
+labfix_cmd srv off tap0 local bridge >/dev/null
+labfix_cmd srv off tap1 local bridge >/dev/null
+labfix_cmd srv on tap0 local bridge >/dev/null
+labfix_cmd srv on tap1 local bridge >/dev/null
+wait "$watcher"
+out=$(cat "$LAB_DIR/watch.out")
+if grep -qx "event switches $S1=bridge" <<<"$out" &&
+    grep -qx "event switches" <<<"$out" && ! grep -q "$S0" <<<"$out"; then
+	ok "trust/watch-tells-own-sessions-only"
+else
+	not_ok "trust/watch-tells-own-sessions-only"; sed 's/^/#   /' <<<"$out"
+fi
 # A key without --session from an address no tap has: nothing at all.
 lab_in cli ip addr add 10.99.0.3/24 dev u0
 keyc=$CR/var/lib/vtundfix/.ssh/site_c

@@ -52,6 +52,9 @@ test_parse_requests(void)
 	CHECK_STR(r.session, "lcsr2");
 	CHECK_INT(peer_parse_request("status", &r, err, sizeof(err)), 0);
 	CHECK_INT(r.verb, PV_STATUS);
+	CHECK_INT(peer_parse_request("watch", &r, err, sizeof(err)), 0);
+	CHECK_INT(r.verb, PV_WATCH);
+	CHECK_INT(peer_parse_request("watch lcsr", &r, err, sizeof(err)), -1);
 	CHECK_INT(peer_parse_request("end lcsr", &r, err, sizeof(err)), 0);
 	CHECK_INT(r.verb, PV_END);
 	CHECK_INT(r.port, 0);
@@ -410,6 +413,115 @@ test_relay_survives_daemon_restart(void)
 }
 
 /*
+ * A daemon that is watched: its event lines come after the watch's reply,
+ * while the relay waits for the far end, and before the reply to a later
+ * request; then it stops (closes the connection).
+ */
+static pid_t
+fake_watched_daemon(void)
+{
+	struct sockaddr_un sun;
+	int lfd, fd;
+	pid_t pid;
+	FILE *in, *out;
+	char line[512];
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_path);
+	unlink(ctl_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (lfd == -1 || bind(lfd, (void *)&sun, sizeof(sun)) == -1 ||
+	    listen(lfd, 1) == -1)
+		return -1;
+	if ((pid = fork()) != 0) {
+		close(lfd);
+		return pid;
+	}
+	fd = accept(lfd, NULL, NULL);
+	in = fdopen(fd, "r");
+	out = fdopen(dup(fd), "w");
+	while (fgets(line, sizeof(line), in) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "watch") == 0) {
+			fprintf(out, "ok s=bridge\nevent switches s=tap\n");
+			fflush(out);
+			usleep(200000);
+			fprintf(out, "event switches\n");
+		} else if (strcmp(line, "switches") == 0) {
+			fprintf(out, "event switches s=vlan\nok s=vlan\n");
+			fflush(out);
+			break;		/* and stops */
+		} else {
+			fprintf(out, "ok %s\n", line);
+		}
+		fflush(out);
+	}
+	_exit(0);
+}
+
+/* One line from FD into OUT (without newline), if it comes within MS. */
+static void
+line_within(int fd, char *out, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	char ch;
+
+	while (got + 1 < len && poll(&pfd, 1, ms) > 0 &&
+	    read(fd, &ch, 1) == 1 && ch != '\n')
+		out[got++] = ch;
+	out[got] = '\0';
+}
+
+/* Read from FD until it closes or MS pass. */
+static void
+read_all(int fd, char *out, size_t len, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+
+	while (got + 1 < len && poll(&pfd, 1, ms) > 0 &&
+	    (n = read(fd, out + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+}
+
+/*
+ * After "watch", the daemon's event lines reach the far end as they come:
+ * while the relay waits for the far end's next line, and before the reply
+ * they preceded.  When the daemon stops, a watch cannot go on: the relay
+ * says so and hangs up, so that the far end connects and watches again.
+ */
+static void
+test_relay_passes_events(void)
+{
+	struct talk t;
+	char out[1024];
+	pid_t d;
+
+	CHECK((d = fake_watched_daemon()) > 0);
+	CHECK_INT(talk_start(&t), 0);
+	talk(&t, "vtundfix-peer 1\n", out, sizeof(out));
+	CHECK_STR(out, "ok vtundfix-peer 1");
+	talk(&t, "watch\n", out, sizeof(out));
+	CHECK_STR(out, "ok s=bridge");
+	/* read with the reply: passed on with it, not at the next read */
+	line_within(t.fd, out, sizeof(out), 100);
+	CHECK_STR(out, "event switches s=tap");
+	talk(&t, "", out, sizeof(out));	/* 200 ms later, unasked */
+	CHECK_STR(out, "event switches");
+	if (write(t.fd, "switches\n", 9) != 9)
+		CHECK(0);
+	read_all(t.fd, out, sizeof(out), 2000);
+	CHECK_STR(out, "event switches s=vlan\nok s=vlan\n"
+	    "err vtundfix stopped here, goodbye\n");
+	talk_end(&t);
+	waitpid(d, NULL, 0);
+}
+
+/*
  * A line must be whole within PEER_LINE_TIMEOUT_MS of its first byte: a
  * byte now and then does not hold the relay open.
  */
@@ -506,6 +618,67 @@ test_channel_request_waits_not_for_hello(void)
 	ev_free();
 }
 
+static char	 event_lines[4][64];
+static int	 nevents;
+
+static void
+chan_event(const char *line, void *arg)
+{
+	if (nevents < 4)
+		snprintf(event_lines[nevents++], sizeof(event_lines[0]), "%s",
+		    line != NULL ? line : "(closed)");
+	if (line == NULL)
+		ev_stop();
+}
+
+static char	 watch_reply[64];
+
+static void
+watch_cb(const char *reply, void *arg)
+{
+	snprintf(watch_reply, sizeof(watch_reply), "%s",
+	    reply != NULL ? reply : "(none)");
+}
+
+/*
+ * The channel passes the far end's event lines to its watcher, never
+ * taking one for a reply, and tells it when the channel closes.
+ */
+static void
+test_channel_events(void)
+{
+	char *argv[] = { "/bin/sh", "-c", "read h; echo 'ok vtundfix-peer 1 "
+	    "server'; read w; echo 'ok s=bridge'; echo 'event switches s=tap';"
+	    " echo 'event later words'; sleep 1", NULL };
+	struct config cconf;
+	struct peer_chan *ch;
+	struct ev_timer guard;
+
+	memset(&cconf, 0, sizeof(cconf));
+	snprintf(cconf.user, sizeof(cconf.user), "root");
+	cconf.peer_command.argv = argv;
+	cconf.peer_command.argc = 3;
+	memset(&guard, 0, sizeof(guard));
+	CHECK_INT(ev_init(), 0);
+	ch = peerchan_new(&cconf, "192.0.2.1");
+	CHECK(ch != NULL);
+	if (ch == NULL)
+		return;
+	peerchan_on_event(ch, chan_event, NULL);
+	CHECK_INT(peerchan_request(ch, "watch", PEER_ASK_WAIT, watch_cb,
+	    NULL), 0);
+	ev_timer_set(&guard, 5000, chan_guard, NULL);
+	ev_run();
+	CHECK_STR(watch_reply, "ok s=bridge");
+	CHECK_INT(nevents, 3);
+	CHECK_STR(event_lines[0], "event switches s=tap");
+	CHECK_STR(event_lines[1], "event later words");
+	CHECK_STR(event_lines[2], "(closed)");
+	ev_timer_cancel(&guard);
+	peerchan_free(ch);
+	ev_free();
+}
+
 int
 main(void)
 {
@@ -534,7 +707,9 @@ main(void)
 	RUN(test_relay_hangs_up_on_garbage);
 	RUN(test_relay_survives_daemon_restart);
 	RUN(test_relay_line_deadline);
+	RUN(test_relay_passes_events);
 	RUN(test_channel_request_waits_not_for_hello);
+	RUN(test_channel_events);
 	config_free(&conf);
 	nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 	return unit_done();
