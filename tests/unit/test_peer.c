@@ -160,15 +160,16 @@ fake_daemon(const char *reply_prefix)
 	return fake_daemon_strict(reply_prefix, 0);
 }
 
-/* STRICT: as the daemon, nothing but the handshake before the handshake. */
+/*
+ * Listen on ctl_path and fork: the parent gets the child's pid (or -1),
+ * the child 0 and the accepted connection as IN and OUT.
+ */
 static pid_t
-fake_daemon_strict(const char *reply_prefix, int strict)
+fake_listen(FILE **in, FILE **out)
 {
 	struct sockaddr_un sun;
 	int lfd, fd;
 	pid_t pid;
-	FILE *in, *out;
-	char line[512];
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -183,8 +184,21 @@ fake_daemon_strict(const char *reply_prefix, int strict)
 		return pid;
 	}
 	fd = accept(lfd, NULL, NULL);
-	in = fdopen(fd, "r");
-	out = fdopen(dup(fd), "w");
+	*in = fdopen(fd, "r");
+	*out = fdopen(dup(fd), "w");
+	return 0;
+}
+
+/* STRICT: as the daemon, nothing but the handshake before the handshake. */
+static pid_t
+fake_daemon_strict(const char *reply_prefix, int strict)
+{
+	FILE *in, *out;
+	char line[512];
+	pid_t pid;
+
+	if ((pid = fake_listen(&in, &out)) != 0)
+		return pid;
 	while (fgets(line, sizeof(line), in) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strcmp(line, "quit") == 0) {
@@ -420,27 +434,12 @@ test_relay_survives_daemon_restart(void)
 static pid_t
 fake_watched_daemon(void)
 {
-	struct sockaddr_un sun;
-	int lfd, fd;
-	pid_t pid;
 	FILE *in, *out;
 	char line[512];
+	pid_t pid;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", ctl_path);
-	unlink(ctl_path);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (lfd == -1 || bind(lfd, (void *)&sun, sizeof(sun)) == -1 ||
-	    listen(lfd, 1) == -1)
-		return -1;
-	if ((pid = fork()) != 0) {
-		close(lfd);
+	if ((pid = fake_listen(&in, &out)) != 0)
 		return pid;
-	}
-	fd = accept(lfd, NULL, NULL);
-	in = fdopen(fd, "r");
-	out = fdopen(dup(fd), "w");
 	while (fgets(line, sizeof(line), in) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strcmp(line, "watch") == 0) {
