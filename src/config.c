@@ -705,12 +705,32 @@ config_find_session(const struct config *conf, const char *session)
 	return NULL;
 }
 
+size_t
+tap_names(const struct tap_conf *t, const char *names[TAP_NAMES_MAX])
+{
+	const char *all[TAP_NAMES_MAX] = { t->tap, t->bridge, t->uplink,
+	    t->uplink_parent };
+	size_t i, j, n = 0;
+
+	for (i = 0; i < TAP_NAMES_MAX; i++) {
+		for (j = 0; j < i && strcmp(all[j], all[i]) != 0; j++)
+			;
+		if (all[i][0] != '\0' && j == i)
+			names[n++] = all[i];
+	}
+	return n;
+}
+
 int
 tap_uses(const struct tap_conf *t, const char *name)
 {
-	return strcmp(name, t->tap) == 0 || strcmp(name, t->bridge) == 0 ||
-	    strcmp(name, t->uplink) == 0 ||
-	    (t->uplink_parent[0] && strcmp(name, t->uplink_parent) == 0);
+	const char *names[TAP_NAMES_MAX];
+	size_t i, n = tap_names(t, names);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
 }
 
 /* Replace every "%h" in S by HOST into DST (NULL: only measure). */

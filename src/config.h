@@ -93,7 +93,12 @@ const struct tap_conf *config_find_tap(const struct config *conf,
 /* The tap line of a vtund session, or NULL. */
 const struct tap_conf *config_find_session(const struct config *conf,
 	    const char *session);
-/* Does TAP's line use the interface NAME (its tap, bridge or uplink)? */
+/* The interfaces TAP's line uses (its tap, bridge, uplink and the
+ * uplink's parent), each once, into NAMES; how many. */
+#define TAP_NAMES_MAX	4
+size_t	 tap_names(const struct tap_conf *tap,
+	    const char *names[TAP_NAMES_MAX]);
+/* Does TAP's line use the interface NAME? */
 int	 tap_uses(const struct tap_conf *tap, const char *name);
 
 /*

@@ -72,7 +72,7 @@ read_line(struct ctl_conn *c, char *line, size_t len, ctl_event_cb ev,
 
 	for (;;) {
 		while (take_line(c, line, len)) {
-			if (strncmp(line, PEER_EVENT, strlen(PEER_EVENT)) != 0)
+			if (!peer_is_event(line))
 				return 1;
 			if (ev != NULL)
 				ev(line, arg);
@@ -159,7 +159,7 @@ ctl_buffered_events(struct ctl_conn *c, ctl_event_cb ev, void *arg)
 	char line[PEER_REPLY_MAX];
 
 	while (take_line(c, line, sizeof(line)))
-		if (strncmp(line, PEER_EVENT, strlen(PEER_EVENT)) == 0)
+		if (peer_is_event(line))
 			ev(line, arg);
 }
 

@@ -268,6 +268,12 @@ peer_parse_counters(const char *reply, struct peer_counters *pc)
 }
 
 int
+peer_is_event(const char *line)
+{
+	return strncmp(line, PEER_EVENT, strlen(PEER_EVENT)) == 0;
+}
+
+int
 peer_parse_switches(const char *reply, int sw[SW_MAX])
 {
 	char val[8];

@@ -76,6 +76,8 @@ struct peer_counters {
 };
 int	 peer_parse_counters(const char *reply, struct peer_counters *pc);
 int	 peer_parse_switches(const char *reply, int sw[SW_MAX]);
+/* Is LINE an event line (PEER_EVENT), not a reply? */
+int	 peer_is_event(const char *line);
 
 struct peer_probe {
 	int		 running;		/* the daemon runs */

@@ -302,8 +302,7 @@ chan_readable(int fd, void *arg)
 
 	while (ch->conn != NULL &&
 	    (rc = conn_take_line(ch->conn, reply, sizeof(reply))) != 0) {
-		if (rc == 1 && ch->up &&
-		    strncmp(reply, PEER_EVENT, strlen(PEER_EVENT)) == 0) {
+		if (rc == 1 && ch->up && peer_is_event(reply)) {
 			if (ch->on_event != NULL)
 				ch->on_event(reply, ch->event_arg);
 			continue;

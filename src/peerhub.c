@@ -82,8 +82,9 @@ use_hosts(void)
 }
 
 /*
- * The reply to "switches" or "watch": "ok" and, for each session with a
- * switch off, " SESSION=sw,sw".  Sessions not named have every switch on.
+ * The reply to "switches" or "watch" ("ok" and, for each session with a
+ * switch off, " SESSION=sw,sw"), or an event's words after its name.
+ * Sessions not named have every switch on.
  */
 static void
 apply_switches(struct hub *h, const char *reply)
@@ -155,7 +156,6 @@ static void
 hub_event(const char *line, void *arg)
 {
 	struct hub *h = arg;
-	char reply[PEER_REPLY_MAX];
 	size_t n = strlen(PEER_EVENT_SWITCHES);
 
 	if (line == NULL) {
@@ -167,8 +167,7 @@ hub_event(const char *line, void *arg)
 	if (strncmp(line, PEER_EVENT_SWITCHES, n) != 0 ||
 	    (line[n] != '\0' && line[n] != ' '))
 		return;			/* an event of a later version */
-	snprintf(reply, sizeof(reply), "ok%s", line + n);
-	apply_switches(h, reply);
+	apply_switches(h, line + n);	/* what follows "ok" in a reply */
 }
 
 /*

@@ -587,7 +587,7 @@ index_users(void)
 	struct user *u;
 
 	for (c = children; c != NULL; c = c->next)
-		n += 4;
+		n += TAP_NAMES_MAX;
 	while (buckets < 2 * n)
 		buckets *= 2;
 	free(users);
@@ -598,17 +598,11 @@ index_users(void)
 	users_mask = buckets - 1;
 	u = users;
 	for (c = children; c != NULL; c = c->next) {
-		const struct tap_conf *t = &c->tap;
-		const char *names[4] = { t->tap, t->bridge, t->uplink,
-		    t->uplink_parent };
-		int i, j;
+		const char *names[TAP_NAMES_MAX];
+		size_t i, k = tap_names(&c->tap, names);
 
-		for (i = 0; i < 4; i++) {
-			for (j = 0; j < i && strcmp(names[j], names[i]) != 0; j++)
-				;
-			if (names[i][0] != '\0' && j == i)
-				add_user(u++, names[i], c);
-		}
+		for (i = 0; i < k; i++)
+			add_user(u++, names[i], c);
 	}
 	users_stale = 0;
 }
