@@ -68,6 +68,19 @@ labfix_cmd cli off tap0 remote service >/dev/null 2>&1
 check "trust/remote-off" [ "$(json_switch srv tap0 service)" = false ]
 labfix_cmd cli on tap0 remote service >/dev/null 2>&1
 check "trust/remote-on" [ "$(json_switch srv tap0 service)" = true ]
+# The daemon's own channel (the README's set-up, the default
+# PEER_COMMAND as the account) watches the server's switches: a change
+# made on the server reaches the client's worker at once, not at a poll.
+: >"$(labfix_log cli)"
+labfix_cmd srv off tap0 local service >/dev/null 2>&1
+heard=""
+for _ in $(seq 20); do
+	grep -q "the server switched service off" "$(labfix_log cli)" &&
+	    heard=1 && break
+	sleep 0.05
+done
+check "trust/server-change-heard-within-1s" [ -n "$heard" ]
+labfix_cmd srv on tap0 local service >/dev/null 2>&1
 out=$(labfix_cmd cli status 2>&1)
 if grep -q 'peer: *switches all on' <<<"$out"; then ok "trust/status-across-ends"
 else not_ok "trust/status-across-ends"; sed 's/^/#   /' <<<"$out"; fi
