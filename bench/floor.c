@@ -4,11 +4,12 @@
  * worker wakes once per probe interval: epoll_wait's timeout, two reads
  * of its probe socket, the second finding it empty, and one send).
  *
- *	floor SECONDS [calls]
+ *	floor SECONDS [calls [PHASE_MS]]
  *
  * Without "calls" it only wakes; with it, it also makes the worker's
- * three calls, on a socket pair.  bench/floor.sh runs both and reports
- * the scheduler's CPU time per wake-up.
+ * three calls, on a socket pair.  PHASE_MS delays the first wake-up, so
+ * that many copies wake at different moments, as a hub's workers do.
+ * bench/floor.sh runs it and reports the scheduler's CPU time.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -31,6 +32,8 @@ main(int argc, char **argv)
 	memset(buf, 0, sizeof(buf));
 	if (calls && send(sv[0], buf, 192, 0) == -1)
 		return 1;
+	if (argc > 3)
+		(void)epoll_wait(ep, ev, 8, atoi(argv[3]) % 1000);
 	for (i = 0; i < n; i++) {
 		(void)epoll_wait(ep, ev, 8, 1000);
 		if (!calls)

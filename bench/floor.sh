@@ -1,25 +1,55 @@
-#!/bin/sh
+#!/bin/bash
 # The cost of one wake-up a second on this machine (bench/floor.c), to
 # compare with the scale bench's idle figure per tunnel.
-#	bench/floor.sh [SECONDS]	(default 60)
-# Each variant runs SECONDS + 3 s; the first 2 s (start-up) are left out.
+#	bench/floor.sh [SECONDS [COPIES,...]]	(defaults 60 and 1)
+# One copy: a program that only wakes, then one that also makes an idle
+# worker's calls.  More copies (a hub's workers): that many of the second
+# at once, each first waking at its own moment of the second; the figure
+# is per copy.  Each measurement runs SECONDS after 2 s of start-up, with
+# the host's steal time beside it (the hypervisor running other guests).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 secs=${1:-60}
+copies=${2:-1}
 dir=$(mktemp -d /tmp/vfx-floor.XXXXXX) || exit 1
-trap 'rm -rf "$dir"' EXIT
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
 cc -O2 -o "$dir/floor" bench/floor.c || exit 1
-for how in wake calls; do
-	"$dir/floor" $((secs + 3)) "$how" &
-	pid=$!
+
+cpu_ns() {	# PIDS... -> their CPU time so far (scheduler's figure)
+	local p sum=0 ns
+	for p in "$@"; do
+		read -r ns _ <"/proc/$p/schedstat" || continue
+		sum=$((sum + ns))
+	done
+	echo "$sum"
+}
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+
+measure() {	# HOW COPIES
+	local how=$1 k=$2 i a b s0 s1
+	pids=()
+	for ((i = 0; i < k; i++)); do
+		"$dir/floor" $((secs + 3)) "$how" $((RANDOM % 1000)) &
+		pids+=($!)
+	done
 	sleep 2
-	read -r a _ </proc/$pid/schedstat
+	a=$(cpu_ns "${pids[@]}") s0=$(steal_ticks)
 	sleep "$secs"
-	read -r b _ </proc/$pid/schedstat
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	awk -v a="$a" -v b="$b" -v s="$secs" -v how="$how" 'BEGIN {
-	    printf "%-6s %.3f ms of CPU per second (one wake-up a second%s)\n",
-	    how, (b - a) / s / 1e6,
-	    how == "calls" ? ", two reads and a send" : "" }'
+	b=$(cpu_ns "${pids[@]}") s1=$(steal_ticks)
+	kill "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	awk -v a="$a" -v b="$b" -v s="$secs" -v k="$k" -v how="$how" \
+	    -v st=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" 'BEGIN {
+	    printf "%-5s x %4d: %.3f ms of CPU per second each (one wake-up a second%s; steal %.1f %%)\n",
+	    how, k, (b - a) / s / k / 1e6,
+	    how == "calls" ? ", two reads and a send" : "",
+	    st * 100 / (hz * s * n) }'
+}
+
+for k in ${copies//,/ }; do
+	if [ "$k" -eq 1 ]; then
+		measure wake 1
+	fi
+	measure calls "$k"
 done
