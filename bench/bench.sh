@@ -32,6 +32,7 @@ cmdline="bench/bench.sh${*:+ $*}"
 cd "$(dirname "$0")/.." || exit 2
 OLD_FAULTS="client-killed bridge-deleted tap-off-bridge uplink-down tap-down listener-killed black-hole"
 . bench/hostile.sh
+. bench/cpu.sh
 ALL_FAULTS="$OLD_FAULTS $HOSTILE_FAULTS"
 ALL_TOOLS="vtundfix monit vtund-alone"
 FAULTS=$ALL_FAULTS
@@ -403,18 +404,6 @@ report_recovery() {
 
 # --- cost and scale ---
 
-proc_cpu_us() {	# PIDS... -> CPU time in microseconds (scheduler's figure)
-	local pid sum=0 ns
-	for pid in "$@"; do
-		read -r ns _ <"/proc/$pid/schedstat" 2>/dev/null || continue
-		sum=$((sum + ns / 1000))
-	done
-	echo "$sum"
-}
-# The host's steal time so far (USER_HZ ticks, all CPUs): the hypervisor
-# running other guests while this one had work; it inflates what a
-# process is charged for the same work.
-steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 proc_pss_kb() {
 	local pid sum=0 k
 	for pid in "$@"; do
@@ -457,8 +446,7 @@ scale_row() {	# TUNNELS -> table rows; log what limits it when it fails
 	for side in srv cli; do idle[$side]=$(lab_cgroup_cpu_us "$side"); done
 	st0=$(steal_ticks)
 	sleep "$IDLE"
-	steal=$(awk -v a="$st0" -v b="$(steal_ticks)" -v s="$IDLE" -v n="$(nproc)" \
-	    -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 100 / (hz * s * n) }')
+	steal=$(steal_pct "$st0" "$(steal_ticks)" "$IDLE")
 	for side in srv cli; do
 		idle[$side]=$(($(lab_cgroup_cpu_us "$side") - idle[$side]))
 		# shellcheck disable=SC2046 # lists of pids

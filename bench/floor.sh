@@ -14,17 +14,8 @@ copies=${2:-1}
 dir=$(mktemp -d /tmp/vfx-floor.XXXXXX) || exit 1
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$dir"' EXIT
+. bench/cpu.sh
 cc -O2 -o "$dir/floor" bench/floor.c || exit 1
-
-cpu_ns() {	# PIDS... -> their CPU time so far (scheduler's figure)
-	local p sum=0 ns
-	for p in "$@"; do
-		read -r ns _ <"/proc/$p/schedstat" || continue
-		sum=$((sum + ns))
-	done
-	echo "$sum"
-}
-steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 
 measure() {	# HOW COPIES
 	local how=$1 k=$2 i a b s0 s1
@@ -34,17 +25,16 @@ measure() {	# HOW COPIES
 		pids+=($!)
 	done
 	sleep 2
-	a=$(cpu_ns "${pids[@]}") s0=$(steal_ticks)
+	a=$(proc_cpu_ns "${pids[@]}") s0=$(steal_ticks)
 	sleep "$secs"
-	b=$(cpu_ns "${pids[@]}") s1=$(steal_ticks)
+	b=$(proc_cpu_ns "${pids[@]}") s1=$(steal_ticks)
 	kill "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
 	awk -v a="$a" -v b="$b" -v s="$secs" -v k="$k" -v how="$how" \
-	    -v st=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" 'BEGIN {
-	    printf "%-5s x %4d: %.3f ms of CPU per second each (one wake-up a second%s; steal %.1f %%)\n",
+	    -v st="$(steal_pct "$s0" "$s1" "$secs")" 'BEGIN {
+	    printf "%-5s x %4d: %.3f ms of CPU per second each (one wake-up a second%s; steal %s %%)\n",
 	    how, k, (b - a) / s / k / 1e6,
-	    how == "calls" ? ", two reads and a send" : "",
-	    st * 100 / (hz * s * n) }'
+	    how == "calls" ? ", two reads and a send" : "", st }'
 }
 
 for k in ${copies//,/ }; do
